@@ -1,0 +1,253 @@
+//! npm attestations: the SLSA provenance and the npm publish attestation of one version.
+//!
+//! On top of generic bundle verification, npm's rules (as npm's pacote applies them):
+//! 1. The bundle holds a DSSE envelope with an in-toto Statement (v0.1 or v1).
+//! 2. The response's `predicateType` equals the statement's.
+//! 3. Exactly one subject, named `pkg:npm/<name>@<version>` (scope `@` as `%40`), whose
+//!    `sha512` is the version's integrity.
+//! 4. Publish attestations are keyed: the envelope's keyid equals `publicKey.hint` and is an npm
+//!    `npm:attestations` key valid at the integrated time; the predicate names this version.
+//! 5. Provenance attestations are signed with a Fulcio certificate and name no key id.
+//! 6. The bundle verifies (see `bundle::verify`), bound to the sha512.
+
+use crate::bundle::{self, BundleFacts, VerifyOptions};
+use crate::error::{Error, Result};
+use crate::integrity::Algorithm;
+use crate::provenance::{SLSA_V02, SLSA_V1};
+use crate::trust::TrustMaterial;
+use serde_json::Value;
+
+pub const PUBLISH_V01: &str = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1";
+const STATEMENT_TYPES: [&str; 2] = [
+    "https://in-toto.io/Statement/v0.1",
+    "https://in-toto.io/Statement/v1",
+];
+/// At most this many attestations per version are looked at.
+const MAX_ATTESTATIONS: usize = 16;
+
+/// The package version attestations must be about.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub version: String,
+    /// SHA-512 of the tarball, as the registry (and the bytes) say.
+    pub sha512: Vec<u8>,
+}
+
+impl Target {
+    /// The purl npm writes in subjects.
+    pub fn purl(&self) -> String {
+        let name = match self.name.strip_prefix('@') {
+            Some(rest) => format!("%40{rest}"),
+            None => self.name.clone(),
+        };
+        format!("pkg:npm/{name}@{}", self.version)
+    }
+}
+
+/// One attestation: the response's declared predicate type and the bundle.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub declared_predicate_type: Option<String>,
+    pub bundle: Value,
+}
+
+/// Read attestations from JSON documents: npm attestation responses
+/// (`{attestations:[{predicateType,bundle}]}`) and bare bundles, in any mix.
+pub fn entries(docs: Vec<Value>) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for doc in docs {
+        if let Some(list) = doc.get("attestations") {
+            let list = list
+                .as_array()
+                .ok_or_else(|| Error::BundleParse("\"attestations\" is not an array".into()))?;
+            for a in list {
+                let bundle = a
+                    .get("bundle")
+                    .cloned()
+                    .ok_or_else(|| Error::BundleParse("attestation without bundle".into()))?;
+                let declared = a
+                    .get("predicateType")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                out.push(Entry {
+                    declared_predicate_type: declared,
+                    bundle,
+                });
+            }
+        } else if doc.get("mediaType").is_some() {
+            out.push(Entry {
+                declared_predicate_type: None,
+                bundle: doc,
+            });
+        } else {
+            return Err(Error::BundleParse(
+                "neither an attestations response nor a Sigstore bundle".into(),
+            ));
+        }
+    }
+    if out.len() > MAX_ATTESTATIONS {
+        return Err(Error::TooLarge(format!(
+            "more than {MAX_ATTESTATIONS} attestations"
+        )));
+    }
+    Ok(out)
+}
+
+/// What an attestation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Provenance,
+    Publish,
+}
+
+/// Verify one attestation against the target. Returns its kind and facts.
+pub fn verify_one(
+    entry: &Entry,
+    target: &Target,
+    trust: &TrustMaterial,
+) -> (Option<Kind>, Result<BundleFacts>) {
+    // Know the kind even when verification fails, so the report can say which one failed.
+    let kind = kind_of(entry);
+    (kind, check(entry, kind, target, trust))
+}
+
+fn kind_of(entry: &Entry) -> Option<Kind> {
+    let from_statement = bundle::statement(&entry.bundle)
+        .ok()
+        .flatten()
+        .map(|s| s.predicate_type);
+    match entry
+        .declared_predicate_type
+        .clone()
+        .or(from_statement)?
+        .as_str()
+    {
+        PUBLISH_V01 => Some(Kind::Publish),
+        SLSA_V02 | SLSA_V1 => Some(Kind::Provenance),
+        _ => None,
+    }
+}
+
+fn check(
+    entry: &Entry,
+    kind: Option<Kind>,
+    target: &Target,
+    trust: &TrustMaterial,
+) -> Result<BundleFacts> {
+    let pb = bundle::parse_value(entry.bundle.clone())?;
+    // 1.
+    let st = bundle::statement(&pb.raw)?
+        .ok_or_else(|| Error::Statement("npm attestations carry a DSSE envelope".into()))?;
+    let payload_type = pb
+        .raw
+        .pointer("/dsseEnvelope/payloadType")
+        .and_then(Value::as_str);
+    if payload_type != Some("application/vnd.in-toto+json") {
+        return Err(Error::Statement(format!(
+            "payloadType {payload_type:?} is not in-toto"
+        )));
+    }
+    if !STATEMENT_TYPES.contains(&st.statement_type.as_str()) {
+        return Err(Error::Statement(format!(
+            "unknown statement _type {}",
+            st.statement_type
+        )));
+    }
+    // 2.
+    if let Some(d) = &entry.declared_predicate_type {
+        if *d != st.predicate_type {
+            return Err(Error::PredicateType(format!(
+                "response says {d}, statement says {}",
+                st.predicate_type
+            )));
+        }
+    }
+    let kind = kind.ok_or_else(|| {
+        Error::PredicateType(format!(
+            "unknown attestation predicate {}",
+            st.predicate_type
+        ))
+    })?;
+    // 3.
+    let [subject] = st.subjects.as_slice() else {
+        return Err(Error::SubjectName(format!(
+            "npm attestations have exactly one subject, this one has {}",
+            st.subjects.len()
+        )));
+    };
+    if subject.name != target.purl() {
+        return Err(Error::SubjectName(format!(
+            "{} is not {}",
+            subject.name,
+            target.purl()
+        )));
+    }
+    let want = hex::encode(&target.sha512);
+    match subject.digest.get("sha512") {
+        Some(d) if d.eq_ignore_ascii_case(&want) => {}
+        Some(d) => {
+            return Err(Error::SubjectDigest(format!(
+                "subject sha512 {d} is not the tarball's {want}"
+            )))
+        }
+        None => return Err(Error::SubjectDigest("subject has no sha512 digest".into())),
+    }
+    let keyed = pb.raw.pointer("/verificationMaterial/publicKey").is_some();
+    match kind {
+        // 4.
+        Kind::Publish => {
+            if !keyed {
+                return Err(Error::Certificate(
+                    "an npm publish attestation is signed by the registry key, not a certificate"
+                        .into(),
+                ));
+            }
+            let hint = pb
+                .raw
+                .pointer("/verificationMaterial/publicKey/hint")
+                .and_then(Value::as_str);
+            let keyid = pb
+                .raw
+                .pointer("/dsseEnvelope/signatures/0/keyid")
+                .and_then(Value::as_str);
+            if hint.is_none() || keyid != hint {
+                return Err(Error::KeyUnknown(format!(
+                    "envelope keyid {keyid:?} does not match publicKey.hint {hint:?}"
+                )));
+            }
+            let pname = st.predicate.get("name").and_then(Value::as_str);
+            let pver = st.predicate.get("version").and_then(Value::as_str);
+            if pname != Some(target.name.as_str()) || pver != Some(target.version.as_str()) {
+                return Err(Error::SubjectName(format!(
+                    "publish predicate names {pname:?}@{pver:?}, not {}@{}",
+                    target.name, target.version
+                )));
+            }
+        }
+        // 5.
+        Kind::Provenance => {
+            if keyed {
+                return Err(Error::Certificate(
+                    "npm provenance must be signed with a Fulcio certificate".into(),
+                ));
+            }
+            // Keyless: npm writes an empty keyid; any other names a key that does not sign here.
+            let keyid = pb
+                .raw
+                .pointer("/dsseEnvelope/signatures/0/keyid")
+                .and_then(Value::as_str);
+            if !matches!(keyid, None | Some("")) {
+                return Err(Error::KeyUnknown(format!(
+                    "keyless provenance names key id {keyid:?}"
+                )));
+            }
+        }
+    }
+    // 6.
+    let opts = VerifyOptions {
+        digest: Some((Algorithm::Sha512, target.sha512.clone())),
+        ..Default::default()
+    };
+    bundle::verify(&pb, &opts, trust)
+}

@@ -1,0 +1,364 @@
+//! Sigstore bundles: parse, verify, and report what was verified.
+//!
+//! Verification is delegated to the Sigstore org's `sigstore-verify` crate, which was measured
+//! against every fixture (see README, design notes). The steps, in order:
+//! 1. Bound the input and parse it as JSON; the media type must be bundle v0.1, v0.2 or v0.3.
+//! 2. Parse it into typed `sigstore_types::Bundle` (no cryptography yet).
+//! 3. Choose the policy: a public key (given, or the npm key named by `publicKey.hint`)
+//!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles.
+//! 4. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
+//!    signature, tlog entry body vs the envelope, SET, inclusion proof and signed checkpoint,
+//!    artifact digest vs the in-toto subjects.
+//! 5. For keyed npm bundles, the key must have been valid at the integrated time.
+//! 6. Read the facts (statement, signer, log entry) from the verified bundle.
+
+use crate::error::{Error, Result};
+use crate::integrity::Algorithm;
+use crate::provenance::{self, Provenance};
+use crate::trust::{KeyUsage, TrustMaterial};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::Value;
+use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
+use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
+
+/// Largest bundle accepted, in bytes of JSON.
+pub const MAX_BUNDLE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Media types a bundle may declare.
+pub const MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    "application/vnd.dev.sigstore.bundle.v0.3+json",
+];
+
+/// A bundle that parsed: the raw JSON (for facts) and the typed form (for verification).
+#[derive(Debug, Clone)]
+pub struct ParsedBundle {
+    pub raw: Value,
+    pub bundle: Bundle,
+}
+
+/// Parse one bundle from JSON text.
+pub fn parse(text: &str) -> Result<ParsedBundle> {
+    if text.len() > MAX_BUNDLE_BYTES {
+        return Err(Error::TooLarge(format!(
+            "bundle larger than {MAX_BUNDLE_BYTES} bytes"
+        )));
+    }
+    let raw: Value = serde_json::from_str(text).map_err(|e| Error::json("bundle", e))?;
+    parse_value(raw)
+}
+
+/// Parse one bundle from a JSON value.
+pub fn parse_value(raw: Value) -> Result<ParsedBundle> {
+    let Some(obj) = raw.as_object() else {
+        return Err(Error::BundleParse("not a JSON object".into()));
+    };
+    let media_type = obj
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BundleParse("no mediaType".into()))?;
+    if !MEDIA_TYPES.contains(&media_type) {
+        return Err(Error::BundleVersion(media_type.to_string()));
+    }
+    let bundle: Bundle =
+        serde_json::from_value(raw.clone()).map_err(|e| Error::BundleParse(e.to_string()))?;
+    Ok(ParsedBundle { raw, bundle })
+}
+
+/// What the caller binds the bundle to and who must have signed.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The artifact's bytes.
+    pub artifact: Option<Vec<u8>>,
+    /// Or its digest.
+    pub digest: Option<(Algorithm, Vec<u8>)>,
+    /// Required certificate SAN (exact).
+    pub certificate_identity: Option<String>,
+    /// Required OIDC issuer (exact).
+    pub certificate_issuer: Option<String>,
+    /// DER SPKI of the key a keyed bundle must be signed with.
+    pub public_key: Option<Vec<u8>>,
+}
+
+/// One in-toto subject.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Subject {
+    pub name: String,
+    /// Algorithm → hex digest.
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+/// The in-toto statement inside a DSSE bundle.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statement {
+    #[serde(rename = "type")]
+    pub statement_type: String,
+    pub predicate_type: String,
+    pub subjects: Vec<Subject>,
+    #[serde(skip)]
+    pub predicate: Value,
+}
+
+/// Facts about a verified bundle. Only produced after every check passed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleFacts {
+    pub media_type: String,
+    /// `certificate` or `publicKey`.
+    pub signer_kind: &'static str,
+    pub certificate_identity: Option<String>,
+    pub certificate_issuer: Option<String>,
+    /// `verificationMaterial.publicKey.hint` of a keyed bundle.
+    pub public_key_hint: Option<String>,
+    /// Rekor integrated time, seconds since the epoch (as verified).
+    pub integrated_time: Option<i64>,
+    pub log_index: Option<String>,
+    /// Rekor log id, base64.
+    pub log_id: Option<String>,
+    /// e.g. `intoto/0.0.2`, `dsse/0.0.1`, `hashedrekord/0.0.1`.
+    pub tlog_kind: Option<String>,
+    pub inclusion_proof: bool,
+    pub certificate_verified: bool,
+    pub sct_verified: bool,
+    pub tlog_verified: bool,
+    pub statement: Option<Statement>,
+    pub provenance: Option<Provenance>,
+}
+
+/// Read the in-toto statement of a DSSE bundle, if it has one.
+pub fn statement(raw: &Value) -> Result<Option<Statement>> {
+    let Some(env) = raw.get("dsseEnvelope") else {
+        return Ok(None);
+    };
+    let payload = env
+        .get("payload")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BundleParse("dsseEnvelope has no payload".into()))?;
+    let bytes = STANDARD
+        .decode(payload)
+        .map_err(|e| Error::BundleParse(format!("dsseEnvelope.payload is not base64: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::Statement(format!("payload: {e}")))?;
+    let statement_type = v
+        .get("_type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Statement("no _type".into()))?
+        .to_string();
+    let predicate_type = v
+        .get("predicateType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Statement("no predicateType".into()))?
+        .to_string();
+    let mut subjects = Vec::new();
+    for s in v
+        .get("subject")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = s
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let digest = s
+            .get("digest")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        subjects.push(Subject { name, digest });
+    }
+    let predicate = v.get("predicate").cloned().unwrap_or(Value::Null);
+    Ok(Some(Statement {
+        statement_type,
+        predicate_type,
+        subjects,
+        predicate,
+    }))
+}
+
+fn hash_algorithm(a: Algorithm) -> Result<HashAlgorithm> {
+    match a {
+        Algorithm::Sha256 => Ok(HashAlgorithm::Sha2256),
+        Algorithm::Sha384 => Ok(HashAlgorithm::Sha2384),
+        Algorithm::Sha512 => Ok(HashAlgorithm::Sha2512),
+        Algorithm::Sha1 => Err(Error::InvalidArg(
+            "sha1 digests cannot bind a bundle".into(),
+        )),
+    }
+}
+
+/// Verify a parsed bundle. Fails closed: any check that cannot be made is an error.
+pub fn verify(
+    pb: &ParsedBundle,
+    opts: &VerifyOptions,
+    trust: &TrustMaterial,
+) -> Result<BundleFacts> {
+    let raw = &pb.raw;
+    let artifact: Artifact = match (&opts.artifact, &opts.digest) {
+        (Some(bytes), _) => Artifact::from_blob(bytes),
+        (None, Some((alg, d))) => Artifact::from_digest(
+            ArtifactDigest::new(hash_algorithm(*alg)?, d.clone())
+                .map_err(|e| Error::InvalidArg(format!("digest: {e}")))?,
+        ),
+        (None, None) => return Err(Error::InvalidArg(
+            "an artifact or a digest is required: a bundle is only meaningful for what it signs"
+                .into(),
+        )),
+    };
+    let hint = raw
+        .pointer("/verificationMaterial/publicKey/hint")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let keyed = raw.pointer("/verificationMaterial/publicKey").is_some();
+
+    let (result, npm_key) = if keyed {
+        // Step 3, keyed: the given key, else the npm attestation key named by the hint.
+        let (spki, npm_key) = match (&opts.public_key, &hint) {
+            (Some(k), _) => (k.clone(), None),
+            (None, Some(h)) => {
+                let candidates: Vec<_> = trust.npm_keys_by_id(h, KeyUsage::Attestations).collect();
+                let first = candidates
+                    .first()
+                    .ok_or_else(|| Error::KeyUnknown(h.clone()))?;
+                (
+                    first.spki.clone(),
+                    Some(candidates.into_iter().cloned().collect::<Vec<_>>()),
+                )
+            }
+            (None, None) => {
+                return Err(Error::KeyUnknown(
+                    "keyed bundle without publicKey.hint and no publicKey option".into(),
+                ))
+            }
+        };
+        let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(spki));
+        let r = trust
+            .verifier
+            .verify(artifact, &pb.bundle, &policy)
+            .map_err(Error::from_sigstore)?;
+        (r, npm_key)
+    } else {
+        let mut policy = VerificationPolicy::any_identity();
+        if let Some(id) = &opts.certificate_identity {
+            policy = policy.require_identity(id.as_str());
+        }
+        if let Some(iss) = &opts.certificate_issuer {
+            policy = policy.require_issuer(iss.as_str());
+        }
+        let r = trust
+            .verifier
+            .verify(artifact, &pb.bundle, &policy)
+            .map_err(Error::from_sigstore)?;
+        (r, None)
+    };
+
+    let integrated_time = result.integrated_time().map(|t| t.as_second());
+    // Step 5: an npm key must have been valid when the log saw the signature.
+    if let Some(keys) = npm_key {
+        let t = result.integrated_time().ok_or_else(|| {
+            Error::TlogMissing("no verified integrated time for a keyed bundle".into())
+        })?;
+        if !keys.iter().any(|k| k.valid_at(t)) {
+            return Err(Error::KeyExpired(format!(
+                "npm key {} was not valid at {t}",
+                hint.unwrap_or_default()
+            )));
+        }
+    }
+    if !result.tlog_verified() {
+        return Err(Error::TlogMissing(
+            "the transparency log entry was not verified".into(),
+        ));
+    }
+
+    // Step 6: facts.
+    let entry = raw.pointer("/verificationMaterial/tlogEntries/0");
+    let st = statement(raw)?;
+    let cert = result.certificate();
+    let prov = st.as_ref().and_then(|s| {
+        matches!(
+            s.predicate_type.as_str(),
+            provenance::SLSA_V02 | provenance::SLSA_V1
+        )
+        .then(|| provenance::extract(cert, &s.predicate_type, &s.predicate))
+    });
+    Ok(BundleFacts {
+        media_type: raw
+            .get("mediaType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        signer_kind: if keyed { "publicKey" } else { "certificate" },
+        certificate_identity: result.identity().map(|i| i.as_str().to_string()),
+        certificate_issuer: result.issuer().map(str::to_string),
+        public_key_hint: hint,
+        integrated_time,
+        log_index: entry.and_then(|e| e.get("logIndex")).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }),
+        log_id: entry
+            .and_then(|e| e.pointer("/logId/keyId"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        tlog_kind: entry.and_then(|e| {
+            Some(format!(
+                "{}/{}",
+                e.pointer("/kindVersion/kind")?.as_str()?,
+                e.pointer("/kindVersion/version")?.as_str()?
+            ))
+        }),
+        inclusion_proof: entry
+            .and_then(|e| e.get("inclusionProof"))
+            .is_some_and(|p| !p.is_null()),
+        certificate_verified: result.certificate_verified(),
+        sct_verified: result.sct_verified(),
+        tlog_verified: result.tlog_verified(),
+        statement: st,
+        provenance: prov,
+    })
+}
+
+/// Parse `sha256:<hex>` / `sha512:<hex>` (also `sha384`).
+pub fn parse_digest(s: &str) -> Result<(Algorithm, Vec<u8>)> {
+    let (alg, hexd) = s
+        .split_once(':')
+        .ok_or_else(|| Error::InvalidArg(format!("digest {s:?} is not <algorithm>:<hex>")))?;
+    let alg = Algorithm::parse(alg)
+        .filter(|a| !a.is_weak())
+        .ok_or_else(|| Error::InvalidArg(format!("unsupported digest algorithm {alg:?}")))?;
+    let bytes = hex::decode(hexd).map_err(|e| Error::InvalidArg(format!("digest hex: {e}")))?;
+    Ok((alg, bytes))
+}
+
+/// Split text holding one JSON document or JSON Lines into values.
+pub fn json_documents(text: &str, what: &str) -> Result<Vec<Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Ok(vec![v]),
+        Err(whole) => {
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            if lines.len() < 2 {
+                return Err(Error::json(what, whole));
+            }
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    serde_json::from_str(l)
+                        .map_err(|e| Error::json(format!("{what} line {}", i + 1), e))
+                })
+                .collect()
+        }
+    }
+}

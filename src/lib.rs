@@ -1,0 +1,19 @@
+//! prov-native: verify npm packages natively.
+//!
+//! Core modules are plain Rust (no napi imports) and tested with `cargo test`; `binding` is
+//! the only module that knows about JavaScript.
+
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![forbid(unsafe_code)]
+
+pub mod attestation;
+pub mod bundle;
+pub mod error;
+pub mod integrity;
+pub mod provenance;
+pub mod registry_sig;
+pub mod report;
+pub mod trust;
+
+pub use error::{Error, Result};

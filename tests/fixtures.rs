@@ -1,0 +1,195 @@
+//! Every fixture in `../shared/fixtures` with a verdict reaches that verdict.
+//! The fixtures are real public data (see their README); missing data fails the test.
+
+use prov_native::attestation::{self, Target};
+use prov_native::bundle::{self, VerifyOptions};
+use prov_native::integrity::{self, Algorithm};
+use prov_native::registry_sig;
+use prov_native::trust::{self, TrustMaterial};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    let dir = std::env::var("PROV_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    assert!(
+        dir.join("index.json").is_file(),
+        "fixtures not found at {}",
+        dir.display()
+    );
+    dir
+}
+
+fn read(p: &str) -> String {
+    std::fs::read_to_string(fixtures().join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn index() -> Value {
+    serde_json::from_str(&read("index.json")).unwrap()
+}
+
+fn trust() -> TrustMaterial {
+    TrustMaterial::load(&trust::Source::Default, &trust::Source::Default).unwrap()
+}
+
+fn split(pkg: &str) -> (String, String) {
+    let at = pkg.rfind('@').unwrap();
+    (pkg[..at].to_string(), pkg[at + 1..].to_string())
+}
+
+/// The target: sha512 of the tarball when there is one, else (one fixture) the subject's own.
+fn target(idx: &Value, pkg: &str, entries: &[attestation::Entry]) -> Target {
+    let (name, version) = split(pkg);
+    let sha512 = match idx["tarballs"][pkg].as_str() {
+        Some(p) => {
+            let bytes = std::fs::read(fixtures().join(p)).unwrap();
+            integrity::compute(&bytes, &[Algorithm::Sha512]).hashes[0]
+                .digest
+                .clone()
+        }
+        None => {
+            let st = bundle::statement(&entries[0].bundle).unwrap().unwrap();
+            hex::decode(&st.subjects[0].digest["sha512"]).unwrap()
+        }
+    };
+    Target {
+        name,
+        version,
+        sha512,
+    }
+}
+
+fn entries_of(file: &str) -> Result<Vec<attestation::Entry>, prov_native::Error> {
+    let docs = bundle::json_documents(&read(file), file)?;
+    attestation::entries(docs)
+}
+
+#[test]
+fn every_bundle_fixture_reaches_its_verdict() {
+    let idx = index();
+    let t = trust();
+    let mut counted = (0, 0, 0);
+    for f in idx["files"].as_array().unwrap() {
+        let file = f["file"].as_str().unwrap();
+        let kind = f["kind"].as_str().unwrap();
+        let expect = f["expect"].as_str().unwrap();
+        let pkg = f["package"].as_str().unwrap();
+        match kind {
+            "attestations-response" | "bundle" | "bundle-jsonl" if expect == "VALID" => {
+                let entries = entries_of(file).unwrap();
+                let tg = target(&idx, pkg, &entries);
+                for e in &entries {
+                    let (k, r) = attestation::verify_one(e, &tg, &t);
+                    assert!(k.is_some(), "{file}: unknown kind");
+                    if let Err(err) = r {
+                        panic!("{file}: expected VALID, got {} {err}", err.code());
+                    }
+                }
+                counted.0 += 1;
+            }
+            "bundle" => {
+                // Generic-valid, npm-invalid: signed by a person's certificate.
+                let entries = entries_of(file).unwrap();
+                let tg = target(&idx, pkg, &entries);
+                let pb = bundle::parse_value(entries[0].bundle.clone()).unwrap();
+                let opts = VerifyOptions {
+                    digest: Some((Algorithm::Sha512, tg.sha512.clone())),
+                    ..Default::default()
+                };
+                let facts = bundle::verify(&pb, &opts, &t)
+                    .unwrap_or_else(|e| panic!("{file}: generic verify failed: {e}"));
+                assert_eq!(facts.signer_kind, "certificate");
+                let (_, r) = attestation::verify_one(&entries[0], &tg, &t);
+                let err = r.expect_err(file);
+                assert_eq!(err.code(), "ERR_PROV_CERTIFICATE", "{file}: {err}");
+                counted.2 += 1;
+            }
+            "negative-attestations-response" | "negative-bundle" => {
+                let failed = match entries_of(file) {
+                    Err(e) => {
+                        assert!(e.code().starts_with("ERR_PROV_"));
+                        true
+                    }
+                    Ok(entries) => {
+                        let tg = target(&idx, pkg, &entries);
+                        entries
+                            .iter()
+                            .any(|e| attestation::verify_one(e, &tg, &t).1.is_err())
+                    }
+                };
+                assert!(
+                    failed,
+                    "{file}: expected {expect}, every attestation verified"
+                );
+                counted.1 += 1;
+            }
+            _ => {}
+        }
+    }
+    // 16 package versions in 22 valid files, 38 negatives, 9 non-npm signers.
+    assert_eq!(counted, (22, 38, 9), "fixture counts changed");
+}
+
+#[test]
+fn registry_signature_tuples() {
+    let t = trust();
+    let list: Value = serde_json::from_str(&read("packuments/registry-signatures.json")).unwrap();
+    let mut n = 0;
+    for e in list.as_array().unwrap() {
+        let s = |k: &str| e[k].as_str().unwrap().to_string();
+        let sig = registry_sig::Signature {
+            keyid: s("keyid"),
+            sig: s("sig"),
+        };
+        let r = registry_sig::verify(
+            &s("name"),
+            &s("version"),
+            &s("integrity"),
+            &[sig],
+            &t.npm_keys,
+            None,
+        );
+        // No publish time in the tuples: judge the signature, not the key window.
+        let ok = match r {
+            Ok(_) => true,
+            Err(e) if e.code() == "ERR_PROV_KEY_EXPIRED" => true,
+            Err(_) => false,
+        };
+        assert_eq!(ok, e["expect"] == "valid", "{}@{}", s("name"), s("version"));
+        n += 1;
+    }
+    assert_eq!(n, 85);
+}
+
+#[test]
+fn packument_signatures_verify_at_publish_time() {
+    let t = trust();
+    for p in [
+        "packuments/has-package-exports.full.json",
+        "packuments/has-package-exports.corgi.json",
+        "packuments/ljharb__has-package-exports-patterns.full.json",
+        "packuments/abbrev.full.json",
+        "packuments/abbrev.corgi.json",
+    ] {
+        let doc: Value = serde_json::from_str(&read(p)).unwrap();
+        let mut n = 0;
+        for (v, m) in doc["versions"].as_object().unwrap() {
+            let sigs = registry_sig::signatures(m).unwrap();
+            if sigs.is_empty() {
+                continue;
+            }
+            let published = doc["time"][v].as_str().map(|s| s.parse().unwrap());
+            let integrity = m["dist"]["integrity"].as_str().unwrap();
+            let name = doc["name"].as_str().unwrap();
+            let r = registry_sig::verify(name, v, integrity, &sigs, &t.npm_keys, published);
+            match (r, published) {
+                (Ok(_), _) => {}
+                (Err(e), None) if e.code() == "ERR_PROV_KEY_EXPIRED" => {}
+                (Err(e), _) => panic!("{p} {v}: {e}"),
+            }
+            n += 1;
+        }
+        assert!(n >= 3, "{p}: only {n} signed versions");
+    }
+}
