@@ -5,15 +5,22 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod attestation;
 pub mod bundle;
 pub mod error;
 pub mod integrity;
+pub mod npmrc;
 pub mod provenance;
+pub mod registry;
 pub mod registry_sig;
 pub mod report;
+pub mod spec;
 pub mod trust;
+pub mod verify;
 
 pub use error::{Error, Result};
+
+#[allow(unsafe_code)]
+mod binding;

@@ -1,0 +1,473 @@
+//! The JavaScript face: argument conversion, scheduling, and coded errors. No logic.
+//!
+//! Every export returns a Promise. Arguments are checked here: a wrong type rejects with
+//! `ERR_PROV_INVALID_ARG`. Work runs on napi's tokio runtime (I/O) and `spawn_blocking`
+//! (CPU: hashing, signature checks), never on the JS thread. Failures reject with an `Error`
+//! whose `code` is the core error's stable code.
+
+use crate::bundle::{self, VerifyOptions};
+use crate::error::Error as CoreError;
+use crate::integrity::{self, Algorithm, Integrity};
+use crate::trust::{Source, TrustMaterial};
+use crate::verify::{self, AttestationSource, Context, Request};
+use napi::bindgen_prelude::*;
+use napi::{Env, ValueType};
+use napi_derive::napi;
+use serde_json::Value;
+use std::path::PathBuf;
+
+type Outcome = std::result::Result<Value, CoreError>;
+
+/// Settle a promise from a core outcome: resolve with plain data or reject with a coded error.
+fn settle<'e, F>(env: &'e Env, fut: F) -> Result<PromiseRaw<'e, Unknown<'e>>>
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    env.spawn_future_with_callback(
+        async move { Ok(fut.await) },
+        |env, out: Outcome| match out {
+            Ok(v) => env.to_js_value(&v),
+            Err(e) => Err(coded(env, &e)),
+        },
+    )
+}
+
+fn coded(env: &Env, e: &CoreError) -> Error {
+    let build = || -> Result<Error> {
+        let mut obj = env.create_error(Error::from_reason(e.to_string()))?;
+        obj.set_named_property("code", e.code())?;
+        Ok(Error::from(obj.to_unknown()))
+    };
+    build().unwrap_or_else(|_| Error::from_reason(format!("{}: {e}", e.code())))
+}
+
+fn rejected<'e>(env: &'e Env, e: CoreError) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    settle(env, async move { Err(e) })
+}
+
+fn arg(msg: impl Into<String>) -> CoreError {
+    CoreError::InvalidArg(msg.into())
+}
+
+/// Bytes given directly, or a path to read them from.
+enum BytesOrPath {
+    Bytes(Vec<u8>),
+    Path(String),
+}
+
+impl BytesOrPath {
+    async fn read(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
+        match self {
+            BytesOrPath::Bytes(b) => Ok(b),
+            BytesOrPath::Path(p) => {
+                let meta = tokio::fs::metadata(&p)
+                    .await
+                    .map_err(|e| CoreError::io(&p, e))?;
+                if meta.len() > max as u64 {
+                    return Err(CoreError::TooLarge(format!(
+                        "{p}: {} bytes is over the {max}-byte limit",
+                        meta.len()
+                    )));
+                }
+                tokio::fs::read(&p).await.map_err(|e| CoreError::io(&p, e))
+            }
+        }
+    }
+}
+
+fn buffer_bytes(u: Unknown) -> Option<Vec<u8>> {
+    if let Ok(b) = Buffer::from_unknown(u) {
+        return Some(b.to_vec());
+    }
+    Uint8Array::from_unknown(u).ok().map(|a| a.to_vec())
+}
+
+fn bytes_or_path(u: Unknown, what: &str) -> std::result::Result<BytesOrPath, CoreError> {
+    match u.get_type().map_err(|e| arg(e.to_string()))? {
+        ValueType::String => Ok(BytesOrPath::Path(
+            String::from_unknown(u).map_err(|e| arg(e.to_string()))?,
+        )),
+        ValueType::Object => buffer_bytes(u).map(BytesOrPath::Bytes).ok_or_else(|| {
+            arg(format!(
+                "{what} must be a Buffer, a Uint8Array or a path string"
+            ))
+        }),
+        t => Err(arg(format!(
+            "{what} must be a Buffer, a Uint8Array or a path string, not {t:?}"
+        ))),
+    }
+}
+
+/// JSON given as text, bytes, or a plain object.
+enum JsonInput {
+    Text(String),
+    Path(String),
+}
+
+fn json_input(
+    env: &Env,
+    u: Unknown,
+    what: &str,
+    string_is_path: bool,
+) -> std::result::Result<JsonInput, CoreError> {
+    match u.get_type().map_err(|e| arg(e.to_string()))? {
+        ValueType::String => {
+            let s = String::from_unknown(u).map_err(|e| arg(e.to_string()))?;
+            let looks_json = s.trim_start().starts_with(['{', '[']);
+            Ok(if string_is_path && !looks_json {
+                JsonInput::Path(s)
+            } else {
+                JsonInput::Text(s)
+            })
+        }
+        ValueType::Object => {
+            if let Some(b) = buffer_bytes(u) {
+                return String::from_utf8(b)
+                    .map(JsonInput::Text)
+                    .map_err(|_| CoreError::json(what, "not UTF-8"));
+            }
+            let v: Value = env
+                .from_js_value(u)
+                .map_err(|e| arg(format!("{what}: {e}")))?;
+            Ok(JsonInput::Text(v.to_string()))
+        }
+        t => Err(arg(format!(
+            "{what} must be JSON text, a Buffer or an object, not {t:?}"
+        ))),
+    }
+}
+
+impl JsonInput {
+    async fn text(self, max: usize) -> std::result::Result<(String, String), CoreError> {
+        match self {
+            JsonInput::Text(t) => Ok((t, "option".into())),
+            JsonInput::Path(p) => {
+                let bytes = BytesOrPath::Path(p.clone()).read(max).await?;
+                let t = String::from_utf8(bytes)
+                    .map_err(|_| CoreError::json(p.clone(), "not UTF-8"))?;
+                Ok((t, p))
+            }
+        }
+    }
+
+    fn into_source(self) -> Source {
+        match self {
+            JsonInput::Text(t) => Source::Json(t),
+            JsonInput::Path(p) => Source::Path(p),
+        }
+    }
+}
+
+/// Options as an object, or none. Anything else is an argument error.
+fn options<'e>(o: Option<Unknown<'e>>) -> std::result::Result<Option<Object<'e>>, CoreError> {
+    match o {
+        None => Ok(None),
+        Some(u) => match u.get_type().map_err(|e| arg(e.to_string()))? {
+            ValueType::Undefined | ValueType::Null => Ok(None),
+            ValueType::Object => Object::from_unknown(u)
+                .map(Some)
+                .map_err(|e| arg(e.to_string())),
+            t => Err(arg(format!("options must be an object, not {t:?}"))),
+        },
+    }
+}
+
+fn prop<'e>(
+    o: &Option<Object<'e>>,
+    key: &str,
+) -> std::result::Result<Option<Unknown<'e>>, CoreError> {
+    let Some(o) = o else { return Ok(None) };
+    let u: Option<Unknown> = o.get(key).map_err(|e| arg(format!("{key}: {e}")))?;
+    match u {
+        None => Ok(None),
+        Some(u) => match u.get_type().map_err(|e| arg(e.to_string()))? {
+            ValueType::Undefined | ValueType::Null => Ok(None),
+            _ => Ok(Some(u)),
+        },
+    }
+}
+
+fn prop_string(o: &Option<Object>, key: &str) -> std::result::Result<Option<String>, CoreError> {
+    match prop(o, key)? {
+        None => Ok(None),
+        Some(u) if u.get_type().ok() == Some(ValueType::String) => String::from_unknown(u)
+            .map(Some)
+            .map_err(|e| arg(e.to_string())),
+        Some(_) => Err(arg(format!("{key} must be a string"))),
+    }
+}
+
+fn prop_number(o: &Option<Object>, key: &str) -> std::result::Result<Option<f64>, CoreError> {
+    match prop(o, key)? {
+        None => Ok(None),
+        Some(u) if u.get_type().ok() == Some(ValueType::Number) => f64::from_unknown(u)
+            .map(Some)
+            .map_err(|e| arg(e.to_string())),
+        Some(_) => Err(arg(format!("{key} must be a number"))),
+    }
+}
+
+fn trust_sources(
+    env: &Env,
+    o: &Option<Object>,
+) -> std::result::Result<(Option<Source>, Option<Source>), CoreError> {
+    let root = prop(o, "trustedRoot")?
+        .map(|u| json_input(env, u, "trustedRoot", true))
+        .transpose()?;
+    let keys = prop(o, "npmKeys")?
+        .map(|u| json_input(env, u, "npmKeys", true))
+        .transpose()?;
+    Ok((
+        root.map(JsonInput::into_source),
+        keys.map(JsonInput::into_source),
+    ))
+}
+
+async fn trust_for(
+    root: Option<Source>,
+    keys: Option<Source>,
+) -> std::result::Result<std::sync::Arc<TrustMaterial>, CoreError> {
+    tokio::task::spawn_blocking(move || TrustMaterial::for_call(root, keys))
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+}
+
+fn to_value<T: serde::Serialize>(t: &T) -> Outcome {
+    serde_json::to_value(t).map_err(|e| CoreError::Internal(e.to_string()))
+}
+
+/// Verify one npm package version end to end: registry resolution, tarball integrity, registry
+/// signature, npm publish attestation, SLSA provenance and the transparency log.
+///
+/// Resolves with a report whose `status` is `verified` only when every check passed; the
+/// report's `problems` and `skipped` say what did not. Rejects (with `err.code`) only for
+/// usage and configuration errors.
+#[napi(
+    ts_args_type = "spec: string, options?: VerifyOptions",
+    ts_return_type = "Promise<Report>"
+)]
+pub fn verify<'e>(
+    env: &'e Env,
+    spec: Unknown<'e>,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        if spec.get_type().map_err(|e| arg(e.to_string()))? != ValueType::String {
+            return Err(arg("spec must be a string like 'name@1.2.3'"));
+        }
+        let spec = String::from_unknown(spec).map_err(|e| arg(e.to_string()))?;
+        let o = self::options(options)?;
+        let (root, keys) = trust_sources(env, &o)?;
+        let att = prop(&o, "attestations")?
+            .map(|u| json_input(env, u, "attestations", true))
+            .transpose()?;
+        let tarball = prop(&o, "tarball")?
+            .map(|u| bytes_or_path(u, "tarball"))
+            .transpose()?;
+        let max = prop_number(&o, "maxTarballBytes")?;
+        if let Some(m) = max {
+            if !(m.is_finite() && m >= 1.0) {
+                return Err(arg("maxTarballBytes must be a positive number"));
+            }
+        }
+        Ok((
+            spec,
+            prop_string(&o, "registry")?,
+            prop_string(&o, "attestationsRegistry")?,
+            prop_string(&o, "cwd")?,
+            root,
+            keys,
+            att,
+            tarball,
+            max.map(|m| m as usize),
+        ))
+    })();
+    let (spec, registry, attestations_registry, cwd, root, keys, att, tarball, max) = match prepared
+    {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let trust = trust_for(root, keys).await?;
+        let cwd = match cwd {
+            Some(c) => PathBuf::from(c),
+            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
+        };
+        let ctx = Context::new(cwd, trust)?;
+        let max_tar = max.unwrap_or(crate::registry::DEFAULT_MAX_TARBALL_BYTES);
+        let attestations = match att {
+            Some(a) => {
+                let (text, origin) = a.text(bundle::MAX_BUNDLE_BYTES * 4).await?;
+                Some(AttestationSource::Text { text, origin })
+            }
+            None => None,
+        };
+        let tarball = match tarball {
+            Some(t) => Some(t.read(max_tar).await?),
+            None => None,
+        };
+        let req = Request {
+            spec,
+            registry,
+            attestations_registry,
+            attestations,
+            tarball,
+            max_tarball_bytes: Some(max_tar),
+        };
+        let report = verify::verify(&ctx, &req).await?;
+        to_value(&report)
+    })
+}
+
+/// Verify a Sigstore bundle (v0.1–v0.3) against an artifact or its digest.
+///
+/// Resolves with the verified facts; rejects with a coded error when any check fails.
+#[napi(
+    ts_args_type = "bundle: string | Buffer | object, options?: VerifyBundleOptions",
+    ts_return_type = "Promise<BundleFacts>"
+)]
+pub fn verify_bundle<'e>(
+    env: &'e Env,
+    bundle: Unknown<'e>,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let input = json_input(env, bundle, "bundle", false)?;
+        let o = self::options(options)?;
+        let (root, keys) = trust_sources(env, &o)?;
+        let artifact = prop(&o, "artifact")?
+            .map(|u| bytes_or_path(u, "artifact"))
+            .transpose()?;
+        let digest = prop_string(&o, "digest")?
+            .map(|d| bundle::parse_digest(&d))
+            .transpose()?;
+        let public_key = prop_string(&o, "publicKey")?
+            .map(|pem| {
+                sigstore_verify::types::DerPublicKey::from_pem(&pem)
+                    .map(|k| k.as_bytes().to_vec())
+                    .map_err(|e| arg(format!("publicKey: {e}")))
+            })
+            .transpose()?;
+        Ok((
+            input,
+            root,
+            keys,
+            artifact,
+            VerifyOptions {
+                artifact: None,
+                digest,
+                certificate_identity: prop_string(&o, "certificateIdentity")?,
+                certificate_issuer: prop_string(&o, "certificateIssuer")?,
+                public_key,
+            },
+        ))
+    })();
+    let (input, root, keys, artifact, mut opts) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let (text, _) = input.text(bundle::MAX_BUNDLE_BYTES).await?;
+        if let Some(a) = artifact {
+            opts.artifact = Some(a.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?);
+        }
+        let trust = trust_for(root, keys).await?;
+        tokio::task::spawn_blocking(move || {
+            let pb = bundle::parse(&text)?;
+            let facts = bundle::verify(&pb, &opts, &trust)?;
+            to_value(&facts)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+    })
+}
+
+fn algorithms(env: &Env, o: &Option<Object>) -> std::result::Result<Vec<Algorithm>, CoreError> {
+    match prop(o, "algorithms")? {
+        None => Ok(vec![Algorithm::Sha512]),
+        Some(u) => {
+            let names: Vec<String> = env
+                .from_js_value(u)
+                .map_err(|_| arg("algorithms must be an array of strings"))?;
+            let algs = names
+                .iter()
+                .map(|n| Algorithm::parse(n).ok_or_else(|| arg(format!("unknown algorithm {n:?}"))))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            if algs.is_empty() {
+                return Err(arg("algorithms is empty"));
+            }
+            Ok(algs)
+        }
+    }
+}
+
+/// Compute an SRI string (default `sha512`) over bytes or a file.
+#[napi(
+    ts_args_type = "data: Buffer | Uint8Array | string, options?: { algorithms?: Array<'sha1' | 'sha256' | 'sha384' | 'sha512'> }",
+    ts_return_type = "Promise<string>"
+)]
+pub fn integrity<'e>(
+    env: &'e Env,
+    data: Unknown<'e>,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let src = bytes_or_path(data, "data")?;
+        let o = self::options(options)?;
+        Ok((src, algorithms(env, &o)?))
+    })();
+    let (src, algs) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let bytes = src.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?;
+        let sri = tokio::task::spawn_blocking(move || integrity::compute(&bytes, &algs).to_sri())
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?;
+        Ok(Value::String(sri))
+    })
+}
+
+/// Check bytes or a file against an SRI string with its strongest algorithm.
+///
+/// Resolves `{ match, algorithm, actual }`; `match` is false only for a real mismatch. A
+/// malformed SRI string rejects with `ERR_PROV_SRI`.
+#[napi(
+    ts_args_type = "data: Buffer | Uint8Array | string, sri: string",
+    ts_return_type = "Promise<IntegrityCheck>"
+)]
+pub fn check_integrity<'e>(
+    env: &'e Env,
+    data: Unknown<'e>,
+    sri: Unknown<'e>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let src = bytes_or_path(data, "data")?;
+        if sri.get_type().map_err(|e| arg(e.to_string()))? != ValueType::String {
+            return Err(arg("sri must be a string"));
+        }
+        let s = String::from_unknown(sri).map_err(|e| arg(e.to_string()))?;
+        Ok((src, Integrity::parse(&s)?))
+    })();
+    let (src, expected) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let bytes = src.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?;
+        tokio::task::spawn_blocking(move || {
+            let strongest = expected.strongest().map(|h| h.algorithm).unwrap_or(Algorithm::Sha512);
+            let actual = integrity::compute(&bytes, &[strongest]).to_sri();
+            let ok = integrity::check(&bytes, &expected);
+            let matched = match ok {
+                Ok(_) => true,
+                Err(CoreError::IntegrityMismatch(_)) => false,
+                Err(e) => return Err(e),
+            };
+            Ok(serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+    })
+}

@@ -1,0 +1,564 @@
+//! `verify(spec)`: one package version, end to end. Fails closed.
+//!
+//! 1. Resolve the spec through the registry npm's configuration names (exact version,
+//!    dist-tag or range).
+//! 2. Integrity: the tarball bytes (downloaded, or given) match `dist.integrity`.
+//! 3. Registry signature over `name@version:integrity`, key valid at publish time.
+//! 4. Attestations, from a file, an attestations registry, or the registry itself: the npm
+//!    publish attestation and the SLSA provenance, each bound to the version's sha512.
+//! 5. Transparency log for every bundle (inside step 4's bundle verification).
+//! 6. Provenance facts into the report.
+//!
+//! Usage and configuration errors are returned as `Err`; everything about the package itself
+//! (network failures included) lands in the report.
+
+use crate::attestation::{self, Entry, Kind, Target};
+use crate::bundle;
+use crate::error::{Error, Result};
+use crate::integrity::{self, Algorithm, Integrity};
+use crate::npmrc::{self, NpmConfig};
+use crate::registry::{Client, Fetched, DEFAULT_MAX_TARBALL_BYTES};
+use crate::registry_sig;
+use crate::report::{CheckState, Problem, RegistrySignature, Report};
+use crate::spec;
+use crate::trust::{parse_npm_keys, NpmKey, TrustMaterial};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where attestations come from, besides the registry.
+#[derive(Debug, Clone)]
+pub enum AttestationSource {
+    /// JSON or JSONL text: attestation responses and/or bundles, any mix.
+    Text { text: String, origin: String },
+}
+
+/// One verification request.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub spec: String,
+    /// Registry URL; default from npm's configuration.
+    pub registry: Option<String>,
+    /// A registry that serves `/-/npm/v1/attestations`, keys and signatures when the primary
+    /// registry is a mirror that strips them.
+    pub attestations_registry: Option<String>,
+    pub attestations: Option<AttestationSource>,
+    /// The tarball's bytes, instead of downloading.
+    pub tarball: Option<Vec<u8>>,
+    pub max_tarball_bytes: Option<usize>,
+}
+
+/// Shared context: config, client, trust.
+#[derive(Clone)]
+pub struct Context {
+    pub cwd: PathBuf,
+    pub client: Client,
+    pub trust: Arc<TrustMaterial>,
+}
+
+impl Context {
+    pub fn new(cwd: PathBuf, trust: Arc<TrustMaterial>) -> Result<Self> {
+        let config = NpmConfig::load(&cwd)?;
+        Ok(Self {
+            client: Client::new(Arc::new(config))?,
+            cwd,
+            trust,
+        })
+    }
+
+    /// The registry for `name`: explicit, else npm config, else `npm config get registry`.
+    pub fn registry_for(&self, name: &str, explicit: Option<&str>) -> Result<String> {
+        if let Some(r) = explicit {
+            return normalize_registry(r);
+        }
+        match self.client.config().registry_for(name) {
+            Some(r) => normalize_registry(&r),
+            None => npmrc::registry_from_npm_cli(&self.cwd),
+        }
+    }
+}
+
+/// Require http(s) and a trailing slash.
+pub fn normalize_registry(r: &str) -> Result<String> {
+    let u = url::Url::parse(r.trim()).map_err(|e| Error::Config(format!("registry {r:?}: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(Error::Config(format!("registry {r:?} is not http(s)")));
+    }
+    let mut s = u.to_string();
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    Ok(s)
+}
+
+/// Verify one spec.
+pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
+    let parsed = spec::parse(&req.spec)?;
+    let registry = ctx.registry_for(&parsed.name, req.registry.as_deref())?;
+    let att_registry = req
+        .attestations_registry
+        .as_deref()
+        .map(normalize_registry)
+        .transpose()?;
+    // A given attestation file must parse: that is the caller's input, not the package's.
+    let given_entries = match &req.attestations {
+        Some(AttestationSource::Text { text, origin }) => Some((
+            attestation::entries(bundle::json_documents(text, origin)?)?,
+            origin.clone(),
+        )),
+        None => None,
+    };
+    let mut r = Report::new(&req.spec, &parsed.name);
+    r.registry = Some(registry.clone());
+
+    // 1. Resolve.
+    let packument = match ctx.client.packument(&registry, &parsed.name).await {
+        Ok(Fetched::Found(p)) => p,
+        Ok(Fetched::NotFound) => {
+            r.problem(&Error::NotFound(format!(
+                "{} is not in {registry}",
+                parsed.name
+            )));
+            r.skip("resolve", "package not found");
+            r.finish();
+            return Ok(r);
+        }
+        Err(e) => {
+            r.skip("resolve", e.to_string());
+            r.problem(&e);
+            r.finish();
+            return Ok(r);
+        }
+    };
+    let version = match spec::pick(&parsed.name, &packument, &parsed.wanted) {
+        Ok(v) => v,
+        Err(e) => {
+            r.skip("resolve", e.to_string());
+            r.problem(&e);
+            r.finish();
+            return Ok(r);
+        }
+    };
+    r.checks.resolve = CheckState::Passed;
+    r.version = Some(version.clone());
+    let manifest = packument
+        .pointer(&format!("/versions/{}", json_pointer_escape(&version)))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let published = packument
+        .pointer(&format!("/time/{}", json_pointer_escape(&version)))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    r.published_at = published.clone();
+    let published_ts = published
+        .as_deref()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok());
+
+    // Upstream packument (signatures, integrity) when the primary registry is a mirror.
+    let upstream = match &att_registry {
+        Some(a) => match ctx.client.packument(a, &parsed.name).await {
+            Ok(Fetched::Found(p)) => p
+                .pointer(&format!("/versions/{}", json_pointer_escape(&version)))
+                .cloned(),
+            Ok(Fetched::NotFound) => None,
+            Err(e) => {
+                r.problem(&e);
+                None
+            }
+        },
+        None => None,
+    };
+
+    // 2. Integrity.
+    let sri = manifest
+        .pointer("/dist/integrity")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            let sha1 = manifest.pointer("/dist/shasum").and_then(Value::as_str)?;
+            let bytes = hex::decode(sha1).ok()?;
+            Some(
+                integrity::Hash {
+                    algorithm: Algorithm::Sha1,
+                    digest: bytes,
+                }
+                .to_sri(),
+            )
+        });
+    r.integrity = sri.clone();
+    let expected = match sri.as_deref().map(Integrity::parse) {
+        Some(Ok(i)) => Some(i),
+        Some(Err(e)) => {
+            r.checks.integrity = CheckState::Failed;
+            r.problem(&e);
+            None
+        }
+        None => {
+            r.skip(
+                "integrity",
+                "the packument gives no dist.integrity or dist.shasum",
+            );
+            r.problems.push(Problem::new(
+                "ERR_PROV_INTEGRITY_MISSING",
+                "no dist.integrity",
+            ));
+            None
+        }
+    };
+    if let (Some(up), Some(exp)) = (&upstream, &expected) {
+        let up_sri = up
+            .pointer("/dist/integrity")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if up_sri != exp.to_sri() && Integrity::parse(up_sri).ok().as_ref() != Some(exp) {
+            r.checks.integrity = CheckState::Failed;
+            r.problem(&Error::IntegrityMismatch(format!(
+                "the registry says {}, the attestations registry says {up_sri}",
+                exp.to_sri()
+            )));
+        }
+    }
+    let sha512 = expected
+        .as_ref()
+        .and_then(|i| i.get(Algorithm::Sha512))
+        .map(|h| h.digest.clone());
+    if let Some(exp) = &expected {
+        if exp.strongest().is_some_and(|h| h.algorithm.is_weak()) {
+            r.problems.push(Problem::new(
+                "ERR_PROV_INTEGRITY_WEAK",
+                "the registry gives only a sha1 integrity: a match proves little",
+            ));
+        }
+        let bytes = match &req.tarball {
+            Some(b) => Some(b.clone()),
+            None => fetch_tarball(ctx, &manifest, req.max_tarball_bytes, &mut r).await,
+        };
+        if let Some(bytes) = bytes {
+            r.tarball_integrity = Some(integrity::compute(&bytes, &[Algorithm::Sha512]).to_sri());
+            match integrity::check(&bytes, exp) {
+                Ok(c) if !c.algorithm.is_weak() && r.checks.integrity != CheckState::Failed => {
+                    r.checks.integrity = CheckState::Passed
+                }
+                Ok(_) => {
+                    if r.checks.integrity != CheckState::Failed {
+                        r.skip("integrity", "only sha1 is known");
+                    }
+                }
+                Err(e) => {
+                    r.checks.integrity = CheckState::Failed;
+                    r.problem(&e);
+                }
+            }
+        }
+    }
+
+    // 3. Registry signature.
+    let primary_keys = match ctx.client.keys(&registry).await {
+        Ok(Fetched::Found(doc)) => Some(parse_npm_keys(&doc, "registry")),
+        Ok(Fetched::NotFound) => None,
+        Err(e) => Some(Err(e)),
+    };
+    let serves_signing_data = matches!(primary_keys, Some(Ok(_)));
+    let mut keys: Vec<NpmKey> = ctx.trust.npm_keys.clone();
+    if let Some(Ok(extra)) = &primary_keys {
+        // Registry-served keys only add key ids the embedded (TUF) set does not know.
+        for k in extra {
+            if !ctx.trust.npm_keys.iter().any(|t| t.key_id == k.key_id) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    if let Some(Err(e)) = &primary_keys {
+        r.problem(e);
+    }
+    let mut sigs = registry_sig::signatures(&manifest).unwrap_or_default();
+    let mut sig_origin = registry.clone();
+    if sigs.is_empty() {
+        if let (Some(up), Some(a)) = (&upstream, &att_registry) {
+            sigs = registry_sig::signatures(up).unwrap_or_default();
+            sig_origin = a.clone();
+        }
+    }
+    match (&sri, sigs.is_empty()) {
+        (None, _) => r.skip("registrySignature", "no integrity to check it over"),
+        (Some(_), true) => {
+            let why = if serves_signing_data {
+                "the registry serves keys but this version has no dist.signatures"
+            } else {
+                "the registry serves no dist.signatures and no /-/npm/v1/keys (a mirror that strips them?); set attestationsRegistry"
+            };
+            r.skip("registrySignature", why);
+            r.problems
+                .push(Problem::new("ERR_PROV_REGISTRY_SIGNATURE_MISSING", why));
+        }
+        (Some(i), false) => {
+            match registry_sig::verify(&parsed.name, &version, i, &sigs, &keys, published_ts) {
+                Ok(v) => {
+                    r.checks.registry_signature = CheckState::Passed;
+                    r.registry_signature = Some(RegistrySignature {
+                        key_id: v.key_id,
+                        key_source: v.key_source.to_string(),
+                    });
+                }
+                Err(e) => {
+                    r.checks.registry_signature = CheckState::Failed;
+                    r.problems.push(Problem {
+                        code: if e.code() == "ERR_PROV_SIGNATURE" {
+                            "ERR_PROV_REGISTRY_SIGNATURE".into()
+                        } else {
+                            e.code().into()
+                        },
+                        message: format!("registry signature from {sig_origin}: {e}"),
+                    });
+                }
+            }
+        }
+    }
+
+    // 4. Attestations.
+    let entries: Option<(Vec<Entry>, String)> = if let Some((entries, origin)) = given_entries {
+        let target_purl = sha512.as_ref().map(|_| {
+            Target {
+                name: parsed.name.clone(),
+                version: version.clone(),
+                sha512: vec![],
+            }
+            .purl()
+        });
+        // Keep the entries about this version (and any whose statement cannot be read, so they fail).
+        let mine: Vec<Entry> = entries
+            .into_iter()
+            .filter(|e| match bundle::statement(&e.bundle) {
+                Ok(Some(st)) => {
+                    st.subjects
+                        .iter()
+                        .any(|s| Some(&s.name) == target_purl.as_ref())
+                        || st.subjects.len() != 1
+                }
+                _ => true,
+            })
+            .collect();
+        if mine.is_empty() {
+            r.skip(
+                "attestations",
+                format!("{origin} has no attestation for {}@{version}", parsed.name),
+            );
+            r.problems.push(Problem::new(
+                "ERR_PROV_ATTESTATIONS_UNAVAILABLE",
+                format!("{origin} has no attestation for {}@{version}", parsed.name),
+            ));
+            None
+        } else {
+            Some((mine, origin))
+        }
+    } else {
+        let (source, url_registry) = match &att_registry {
+            Some(a) => (Some(a.clone()), a.clone()),
+            None => (None, registry.clone()),
+        };
+        let advertised = manifest
+            .pointer("/dist/attestations/url")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let fetched = if source.is_some() || advertised.is_some() || serves_signing_data {
+            let res = match (&source, &advertised) {
+                (None, Some(url)) => ctx
+                    .client
+                    .get_json(url, crate::registry::MAX_SMALL_JSON_BYTES)
+                    .await
+                    .map(|f| (f, url.clone())),
+                _ => ctx
+                    .client
+                    .attestations(&url_registry, &parsed.name, &version)
+                    .await
+                    .map(|f| {
+                        (
+                            f,
+                            format!(
+                                "{url_registry}-/npm/v1/attestations/{}@{version}",
+                                parsed.name
+                            ),
+                        )
+                    }),
+            };
+            Some(res)
+        } else {
+            None
+        };
+        match fetched {
+            None => {
+                let why = "the registry serves neither dist.attestations nor /-/npm/v1/keys (a mirror?): provenance cannot be checked; set attestationsRegistry or attestations";
+                r.skip("attestations", why);
+                r.problems
+                    .push(Problem::new("ERR_PROV_ATTESTATIONS_UNAVAILABLE", why));
+                None
+            }
+            Some(Ok((Fetched::Found(doc), url))) => match attestation::entries(vec![doc]) {
+                Ok(e) => Some((e, url)),
+                Err(e) => {
+                    r.checks.provenance = CheckState::Failed;
+                    r.problem(&e);
+                    None
+                }
+            },
+            Some(Ok((Fetched::NotFound, url))) => {
+                if advertised.is_some() && source.is_none() {
+                    let why =
+                        format!("the packument advertises attestations but {url} answered 404");
+                    r.skip("attestations", why.clone());
+                    r.problems
+                        .push(Problem::new("ERR_PROV_ATTESTATIONS_UNAVAILABLE", why));
+                } else {
+                    r.checks.provenance = CheckState::Missing;
+                    r.checks.publish_attestation = CheckState::Missing;
+                    r.checks.transparency_log = CheckState::Missing;
+                    r.problems.push(Problem::new(
+                        "ERR_PROV_NO_PROVENANCE",
+                        format!(
+                            "{}@{version} has no attestations ({url} answered 404)",
+                            parsed.name
+                        ),
+                    ));
+                }
+                None
+            }
+            Some(Err(e)) => {
+                r.skip("attestations", e.to_string());
+                r.problem(&e);
+                None
+            }
+        }
+    };
+
+    if let Some((entries, origin)) = entries {
+        r.attestations_source = Some(origin);
+        match &sha512 {
+            None => {
+                let why = "the packument has no sha512 integrity to bind attestations to";
+                r.skip("attestations", why);
+                r.problems
+                    .push(Problem::new("ERR_PROV_INTEGRITY_WEAK", why));
+            }
+            Some(d) => {
+                let target = Target {
+                    name: parsed.name.clone(),
+                    version: version.clone(),
+                    sha512: d.clone(),
+                };
+                check_entries(&entries, &target, &ctx.trust, &mut r);
+            }
+        }
+    }
+
+    r.finish();
+    Ok(r)
+}
+
+fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &mut Report) {
+    let mut tlog_ok = 0;
+    let mut tlog_failed = false;
+    let mut seen = (false, false);
+    for e in entries {
+        let (kind, res) = attestation::verify_one(e, target, trust);
+        let state = match &res {
+            Ok(_) => CheckState::Passed,
+            Err(_) => CheckState::Failed,
+        };
+        if let Err(err) = &res {
+            if err.code().starts_with("ERR_PROV_TLOG") {
+                tlog_failed = true;
+            }
+            r.problem(err);
+        }
+        if let Ok(f) = &res {
+            if f.tlog_verified {
+                tlog_ok += 1;
+            }
+        }
+        let merge = |slot: &mut CheckState, seen: &mut bool| {
+            *slot = if *seen && *slot == CheckState::Failed {
+                CheckState::Failed
+            } else {
+                state
+            };
+            *seen = true;
+        };
+        match kind {
+            Some(Kind::Provenance) => {
+                merge(&mut r.checks.provenance, &mut seen.0);
+                if let Ok(f) = res {
+                    r.provenance = f.provenance.clone();
+                    r.provenance_bundle = Some(f);
+                }
+            }
+            Some(Kind::Publish) => {
+                merge(&mut r.checks.publish_attestation, &mut seen.1);
+                if let Ok(f) = res {
+                    r.publish_attestation = Some(f);
+                }
+            }
+            None => {
+                // An attestation we cannot classify is never silently ignored.
+                r.checks.provenance = CheckState::Failed;
+            }
+        }
+    }
+    if !seen.0 && r.checks.provenance != CheckState::Failed {
+        r.checks.provenance = CheckState::Missing;
+        r.problems.push(Problem::new(
+            "ERR_PROV_NO_PROVENANCE",
+            "no SLSA provenance attestation",
+        ));
+    }
+    if !seen.1 {
+        r.checks.publish_attestation = CheckState::Missing;
+        r.problems.push(Problem::new(
+            "ERR_PROV_PUBLISH_ATTESTATION_MISSING",
+            "no npm publish attestation",
+        ));
+    }
+    r.checks.transparency_log = if tlog_failed {
+        CheckState::Failed
+    } else if tlog_ok == entries.len() && tlog_ok > 0 {
+        CheckState::Passed
+    } else {
+        CheckState::Skipped
+    };
+}
+
+async fn fetch_tarball(
+    ctx: &Context,
+    manifest: &Value,
+    max: Option<usize>,
+    r: &mut Report,
+) -> Option<Vec<u8>> {
+    let Some(url) = manifest.pointer("/dist/tarball").and_then(Value::as_str) else {
+        r.skip("integrity", "the packument gives no dist.tarball");
+        return None;
+    };
+    match ctx
+        .client
+        .bytes(url, max.unwrap_or(DEFAULT_MAX_TARBALL_BYTES))
+        .await
+    {
+        Ok(Fetched::Found(b)) => Some(b),
+        Ok(Fetched::NotFound) => {
+            r.skip("integrity", format!("{url} answered 404"));
+            r.problems.push(Problem::new(
+                "ERR_PROV_NOT_FOUND",
+                format!("tarball {url} answered 404"),
+            ));
+            None
+        }
+        Err(e) => {
+            r.skip("integrity", e.to_string());
+            r.problem(&e);
+            None
+        }
+    }
+}
+
+/// Escape a key for a JSON pointer (`~` → `~0`, `/` → `~1`).
+fn json_pointer_escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
