@@ -838,4 +838,5 @@ module.exports = nativeBinding
 module.exports.checkIntegrity = nativeBinding.checkIntegrity
 module.exports.integrity = nativeBinding.integrity
 module.exports.verify = nativeBinding.verify
+module.exports.verifyAttestations = nativeBinding.verifyAttestations
 module.exports.verifyBundle = nativeBinding.verifyBundle

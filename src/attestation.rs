@@ -101,6 +101,16 @@ pub enum Kind {
     Publish,
 }
 
+impl Kind {
+    /// The report check this kind feeds.
+    pub fn check_name(self) -> &'static str {
+        match self {
+            Kind::Provenance => "provenance",
+            Kind::Publish => "publishAttestation",
+        }
+    }
+}
+
 /// Verify one attestation against the target. Returns its kind and facts.
 pub fn verify_one(
     entry: &Entry,
@@ -250,4 +260,43 @@ fn check(
         ..Default::default()
     };
     bundle::verify(&pb, &opts, trust)
+}
+
+/// The verified attestations of one version.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    pub provenance: Option<crate::provenance::Provenance>,
+    pub provenance_bundle: Option<BundleFacts>,
+    pub publish_attestation: Option<BundleFacts>,
+}
+
+/// Verify every attestation about `target`; the first failure is the error.
+///
+/// Fails closed: an empty list is an error, and so is an attestation of unknown kind. Several
+/// attestations of one kind must all verify; the first one's facts are reported.
+pub fn verify_all(entries: &[Entry], target: &Target, trust: &TrustMaterial) -> Result<Verified> {
+    if entries.is_empty() {
+        return Err(Error::BundleParse("no attestations given".into()));
+    }
+    let mut out = Verified {
+        provenance: None,
+        provenance_bundle: None,
+        publish_attestation: None,
+    };
+    for e in entries {
+        let (kind, res) = verify_one(e, target, trust);
+        let facts = res?;
+        let slot = match kind {
+            Some(Kind::Provenance) => &mut out.provenance_bundle,
+            Some(Kind::Publish) => &mut out.publish_attestation,
+            None => return Err(Error::PredicateType("unknown attestation kind".into())),
+        };
+        slot.get_or_insert(facts);
+    }
+    out.provenance = out
+        .provenance_bundle
+        .as_ref()
+        .and_then(|f| f.provenance.clone());
+    Ok(out)
 }

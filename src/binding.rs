@@ -14,6 +14,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
+use sha2::Digest;
 use std::path::PathBuf;
 
 type Outcome = std::result::Result<Value, CoreError>;
@@ -466,6 +467,86 @@ pub fn check_integrity<'e>(
                 Err(e) => return Err(e),
             };
             Ok(serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))?
+    })
+}
+
+/// Verify npm attestations (an attestations response or bundles, JSON or JSONL) for a package
+/// version whose integrity you already know, without a registry.
+///
+/// `integrity` is the version's SRI with a sha512 (or pass `tarball` bytes/path). Resolves with
+/// the verified provenance and publish attestation (either may be null when absent); rejects
+/// with a coded error when any attestation fails.
+#[napi(
+    ts_args_type = "attestations: string | Buffer | object, options: VerifyAttestationsOptions",
+    ts_return_type = "Promise<VerifiedAttestations>"
+)]
+pub fn verify_attestations<'e>(
+    env: &'e Env,
+    attestations: Unknown<'e>,
+    options: Unknown<'e>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let input = json_input(env, attestations, "attestations", true)?;
+        let o = self::options(Some(options))?;
+        if o.is_none() {
+            return Err(arg(
+                "options { name, version, integrity | tarball } are required",
+            ));
+        }
+        let (root, keys) = trust_sources(env, &o)?;
+        let name = prop_string(&o, "name")?.ok_or_else(|| arg("options.name is required"))?;
+        let version =
+            prop_string(&o, "version")?.ok_or_else(|| arg("options.version is required"))?;
+        let sri = prop_string(&o, "integrity")?
+            .map(|s| Integrity::parse(&s))
+            .transpose()?;
+        let tarball = prop(&o, "tarball")?
+            .map(|u| bytes_or_path(u, "tarball"))
+            .transpose()?;
+        if sri.is_none() && tarball.is_none() {
+            return Err(arg("options.integrity or options.tarball is required"));
+        }
+        Ok((input, root, keys, name, version, sri, tarball))
+    })();
+    let (input, root, keys, name, version, sri, tarball) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let (text, origin) = input.text(bundle::MAX_BUNDLE_BYTES * 4).await?;
+        let bytes = match tarball {
+            Some(t) => Some(t.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?),
+            None => None,
+        };
+        let trust = trust_for(root, keys).await?;
+        tokio::task::spawn_blocking(move || {
+            let sha512 = match (&sri, &bytes) {
+                (Some(i), b) => {
+                    let h = i.get(Algorithm::Sha512).ok_or_else(|| {
+                        CoreError::SriParse(
+                            "integrity has no sha512 to bind attestations to".into(),
+                        )
+                    })?;
+                    if let Some(b) = b {
+                        integrity::check(b, i)?;
+                    }
+                    h.digest.clone()
+                }
+                (None, Some(b)) => sha2::Sha512::digest(b).to_vec(),
+                (None, None) => {
+                    return Err(arg("options.integrity or options.tarball is required"))
+                }
+            };
+            let entries = crate::attestation::entries(bundle::json_documents(&text, &origin)?)?;
+            let target = crate::attestation::Target {
+                name,
+                version,
+                sha512,
+            };
+            to_value(&crate::attestation::verify_all(&entries, &target, &trust)?)
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?

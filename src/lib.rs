@@ -22,5 +22,7 @@ pub mod verify;
 
 pub use error::{Error, Result};
 
+// napi-derive registers exports only outside `cfg(test)`; the unit-test build would see dead code.
+#[cfg(not(test))]
 #[allow(unsafe_code)]
 mod binding;

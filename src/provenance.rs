@@ -74,6 +74,15 @@ fn workflow_from_config_uri(uri: &str, repo: Option<&str>) -> Option<String> {
         .map(|i| no_ref[i + 1..].to_string())
 }
 
+/// `.github/workflows/x.yml` from `owner/repo/.github/workflows/x.yml@ref` or the plain path.
+fn workflow_path(entry: &str) -> String {
+    let no_ref = entry.split_once('@').map_or(entry, |(a, _)| a);
+    match no_ref.find("/.github/") {
+        Some(i) => no_ref[i + 1..].to_string(),
+        None => no_ref.to_string(),
+    }
+}
+
 /// Combine certificate claims and the predicate.
 pub fn extract(
     cert: Option<&CertificateInfo>,
@@ -129,7 +138,8 @@ pub fn extract(
                 p.source_commit.get_or_insert(c);
             }
             if let Some(e) = s(predicate, "/invocation/configSource/entryPoint") {
-                p.workflow_path.get_or_insert(e);
+                // Early npm provenance writes `owner/repo/.github/workflows/x.yml@ref`.
+                p.workflow_path.get_or_insert(workflow_path(&e));
             }
             if let Some(id) = s(predicate, "/metadata/buildInvocationId") {
                 // GitHub's v0.2 invocation id is `<run id>-<attempt>`: keep it only if it is a URL.
@@ -182,6 +192,14 @@ mod tests {
                 Some("https://github.com/a/b")
             ),
             Some(".github/workflows/r.yml".into())
+        );
+        assert_eq!(
+            workflow_path("sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v1.0.0"),
+            ".github/workflows/publish.yml"
+        );
+        assert_eq!(
+            workflow_path(".github/workflows/release.yml"),
+            ".github/workflows/release.yml"
         );
     }
 }

@@ -240,10 +240,28 @@ fn read_source(src: &Source, env: &str, embedded: &'static str) -> Result<(Strin
     }
 }
 
+/// The parser accepts almost any object; refuse what cannot be a trusted root so a wrong file
+/// is a configuration error, not a puzzling verification failure later.
+fn check_trusted_root_shape(text: &str) -> std::result::Result<(), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let media = v.get("mediaType").and_then(Value::as_str).unwrap_or("");
+    if !media.starts_with("application/vnd.dev.sigstore.trustedroot") {
+        return Err(format!(
+            "mediaType {media:?} is not a Sigstore trusted root"
+        ));
+    }
+    match v.get("tlogs").and_then(Value::as_array) {
+        Some(t) if !t.is_empty() => Ok(()),
+        _ => Err("no transparency logs (tlogs)".into()),
+    }
+}
+
 impl TrustMaterial {
     pub fn load(root: &Source, keys: &Source) -> Result<Self> {
         let (root_text, trusted_root_source) =
             read_source(root, "PROV_NATIVE_TRUSTED_ROOT", EMBEDDED_TRUSTED_ROOT)?;
+        check_trusted_root_shape(&root_text)
+            .map_err(|e| Error::TrustRoot(format!("{trusted_root_source}: {e}")))?;
         let trusted_root = TrustedRoot::from_json(&root_text)
             .map_err(|e| Error::TrustRoot(format!("{trusted_root_source}: {e}")))?;
         let verifier = Verifier::new(&trusted_root)

@@ -115,11 +115,11 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     let packument = match ctx.client.packument(&registry, &parsed.name).await {
         Ok(Fetched::Found(p)) => p,
         Ok(Fetched::NotFound) => {
+            r.checks.resolve = CheckState::Failed;
             r.problem(&Error::NotFound(format!(
                 "{} is not in {registry}",
                 parsed.name
             )));
-            r.skip("resolve", "package not found");
             r.finish();
             return Ok(r);
         }
@@ -133,18 +133,39 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     let version = match spec::pick(&parsed.name, &packument, &parsed.wanted) {
         Ok(v) => v,
         Err(e) => {
-            r.skip("resolve", e.to_string());
+            r.checks.resolve = CheckState::Failed;
             r.problem(&e);
             r.finish();
             return Ok(r);
         }
     };
-    r.checks.resolve = CheckState::Passed;
     r.version = Some(version.clone());
     let manifest = packument
         .pointer(&format!("/versions/{}", json_pointer_escape(&version)))
         .cloned()
         .unwrap_or(Value::Null);
+    // The registry must answer for the name and version asked: a packument or manifest for
+    // another name is a substitution, not a resolution.
+    let doc_name = packument.get("name").and_then(Value::as_str);
+    let m_name = manifest.get("name").and_then(Value::as_str);
+    let m_version = manifest.get("version").and_then(Value::as_str);
+    if doc_name.is_some_and(|n| n != parsed.name)
+        || m_name != Some(parsed.name.as_str())
+        || m_version != Some(version.as_str())
+    {
+        r.checks.resolve = CheckState::Failed;
+        r.problems.push(Problem::new(
+            "ERR_PROV_MANIFEST_MISMATCH",
+            format!(
+                "asked for {}@{version}; the registry's manifest names {}@{}",
+                parsed.name,
+                m_name.unwrap_or("<none>"),
+                m_version.unwrap_or("<none>")
+            ),
+        ));
+    } else {
+        r.checks.resolve = CheckState::Passed;
+    }
     let published = packument
         .pointer(&format!("/time/{}", json_pointer_escape(&version)))
         .and_then(Value::as_str)
@@ -460,14 +481,21 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
     let mut seen = (false, false);
     for e in entries {
         let (kind, res) = attestation::verify_one(e, target, trust);
+        // A transparency-log failure fails that check; the bundle's own check is then not
+        // positively verified, so it is skipped (never passed).
         let state = match &res {
             Ok(_) => CheckState::Passed,
+            Err(err) if err.code().starts_with("ERR_PROV_TLOG") => {
+                tlog_failed = true;
+                r.skip(
+                    kind.map_or("attestation", Kind::check_name),
+                    "its transparency log entry did not verify",
+                );
+                CheckState::Skipped
+            }
             Err(_) => CheckState::Failed,
         };
         if let Err(err) = &res {
-            if err.code().starts_with("ERR_PROV_TLOG") {
-                tlog_failed = true;
-            }
             r.problem(err);
         }
         if let Ok(f) = &res {
@@ -475,11 +503,16 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
                 tlog_ok += 1;
             }
         }
+        // Several bundles of one kind: the worst state wins.
         let merge = |slot: &mut CheckState, seen: &mut bool| {
-            *slot = if *seen && *slot == CheckState::Failed {
-                CheckState::Failed
-            } else {
+            *slot = if !*seen {
                 state
+            } else if *slot == CheckState::Failed || state == CheckState::Failed {
+                CheckState::Failed
+            } else if *slot == CheckState::Passed {
+                state
+            } else {
+                *slot
             };
             *seen = true;
         };

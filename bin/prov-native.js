@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+'use strict'
+
+// prov-native command line. Exit codes: 0 every spec verified, 1 any did not, 2 usage or
+// configuration error (the message names the `ERR_PROV_…` code).
+
+const { parseArgs } = require('node:util')
+const path = require('node:path')
+
+const USAGE = `Usage:
+  prov-native verify <spec...> [options]
+
+Verify npm package versions: tarball integrity, registry signature, npm publish attestation,
+SLSA provenance and the Sigstore transparency log.
+
+Options:
+  --json                         print the reports as a JSON array
+  --registry URL                 registry to resolve from (default: npm's configuration)
+  --attestations-registry URL    registry that serves attestations, keys and signatures
+  --attestations FILE            attestations response or bundles (JSON or JSONL)
+  --tarball FILE                 tarball bytes instead of downloading (one spec only)
+  --trusted-root FILE            Sigstore trusted_root.json instead of the embedded one
+  --npm-keys FILE                npm registry keys instead of the embedded ones
+  -h, --help                     show this help
+
+Exit codes: 0 every spec verified, 1 any spec not verified, 2 usage or configuration error.`
+
+class UsageError extends Error {
+  constructor (message) {
+    super(message)
+    this.code = 'ERR_PROV_INVALID_ARG'
+  }
+}
+
+function parse (argv, options) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new UsageError(e.message)
+  }
+}
+
+// Rejections that mean "you called it wrong / the setup is broken", not "the package is bad".
+const USAGE_CODES = new Set([
+  'ERR_PROV_INVALID_ARG', 'ERR_PROV_CONFIG', 'ERR_PROV_TRUST_ROOT', 'ERR_PROV_KEYS', 'ERR_PROV_SPEC', 'ERR_PROV_IO'
+])
+
+function line (report) {
+  const mark = { verified: 'ok  ', unsigned: 'WARN', invalid: 'FAIL', unverifiable: 'SKIP' }[report.status] || '??? '
+  const id = report.version ? `${report.name}@${report.version}` : report.spec
+  let out = `${mark} ${report.status.padEnd(12)} ${id}`
+  const p = report.provenance
+  if (p && p.sourceRepository) {
+    const commit = p.sourceCommit ? `@${p.sourceCommit.slice(0, 12)}` : ''
+    out += `\n       source   ${p.sourceRepository}${commit}`
+    if (p.workflowPath) out += `\n       workflow ${p.workflowPath}${p.sourceRef ? ` (${p.sourceRef})` : ''}`
+    if (p.builderId) out += `\n       builder  ${p.builderId}`
+  }
+  for (const pr of report.problems) out += `\n       ${pr.code}: ${pr.message}`
+  for (const s of report.skipped) out += `\n       skipped ${s.check}: ${s.reason}`
+  return out
+}
+
+async function cmdVerify (argv, io) {
+  const { values, positionals } = parse(argv, {
+    json: { type: 'boolean' },
+    registry: { type: 'string' },
+    'attestations-registry': { type: 'string' },
+    attestations: { type: 'string' },
+    tarball: { type: 'string' },
+    'trusted-root': { type: 'string' },
+    'npm-keys': { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  if (positionals.length === 0) throw new UsageError('verify needs at least one spec, like sigstore@2.2.0')
+  if (values.tarball && positionals.length > 1) throw new UsageError('--tarball applies to exactly one spec')
+  const abs = (f) => (f ? path.resolve(f) : undefined)
+  const options = {
+    registry: values.registry,
+    attestationsRegistry: values['attestations-registry'],
+    attestations: abs(values.attestations),
+    tarball: abs(values.tarball),
+    trustedRoot: abs(values['trusted-root']),
+    npmKeys: abs(values['npm-keys'])
+  }
+  const { verify } = require('..')
+  const reports = []
+  for (const spec of positionals) reports.push(await verify(spec, options))
+  if (values.json) {
+    io.out(JSON.stringify(reports, null, 2))
+  } else {
+    for (const r of reports) io.out(line(r))
+    const n = reports.filter((r) => r.status === 'verified').length
+    io.out(`\n${n} of ${reports.length} verified`)
+  }
+  return reports.every((r) => r.status === 'verified') ? 0 : 1
+}
+
+async function main (argv, io) {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case 'verify':
+        return await cmdVerify(rest, io)
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE)
+        return cmd === undefined ? 2 : 0
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`)
+    }
+  } catch (e) {
+    const code = e && e.code
+    io.err(`prov-native: ${code ? `${code}: ` : ''}${e && e.message}`)
+    if (e instanceof UsageError) io.err('Run prov-native --help for usage.')
+    return USAGE_CODES.has(code) ? 2 : 1
+  }
+}
+
+module.exports = { main }
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s + '\n'),
+    err: (s) => process.stderr.write(s + '\n')
+  }).then((code) => {
+    process.exitCode = code
+  })
+}

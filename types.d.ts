@@ -1,0 +1,164 @@
+/** Overall verdict for one package version. */
+export type Status = 'verified' | 'unsigned' | 'invalid' | 'unverifiable'
+
+/** `passed`/`failed` ran; `skipped` could not run (see `skipped`); `missing` has nothing to check. */
+export type CheckState = 'passed' | 'failed' | 'skipped' | 'missing'
+
+/** Trust material: a path to a JSON file, JSON text, or an object. */
+export type JsonSource = string | Buffer | object
+
+export interface VerifyOptions {
+  /** Registry URL. Default: npm's configuration for the package's scope. */
+  registry?: string
+  /** A registry that serves `/-/npm/v1/attestations`, keys and `dist.signatures` when `registry` is a mirror. */
+  attestationsRegistry?: string
+  /** Attestations from a file path, JSON/JSONL text or an object: an attestations response or bundles. */
+  attestations?: JsonSource
+  /** The tarball bytes, or a path to them, instead of downloading. */
+  tarball?: Buffer | Uint8Array | string
+  /** Directory whose `.npmrc` applies. Default: `process.cwd()`. */
+  cwd?: string
+  /** Sigstore `trusted_root.json` to use instead of the embedded one. */
+  trustedRoot?: JsonSource
+  /** npm registry keys (`/-/npm/v1/keys` response or TUF `keys.json`) instead of the embedded ones. */
+  npmKeys?: JsonSource
+  /** Refuse tarballs larger than this. Default 256 MiB. */
+  maxTarballBytes?: number
+}
+
+export interface Provenance {
+  sourceRepository: string | null
+  sourceCommit: string | null
+  sourceRef: string | null
+  workflowPath: string | null
+  builderId: string | null
+  buildInvocationUrl: string | null
+  issuer: string | null
+  runnerEnvironment: string | null
+  buildTrigger: string | null
+  certificateIdentity: string | null
+  sourceRepositoryVisibility: string | null
+  predicateType: string | null
+  buildType: string | null
+}
+
+export interface Subject {
+  name: string
+  digest: Record<string, string>
+}
+
+export interface Statement {
+  /** The in-toto statement `_type`. */
+  type: string
+  predicateType: string
+  subjects: Subject[]
+}
+
+/** Facts about a bundle; produced only after every check on it passed. */
+export interface BundleFacts {
+  mediaType: string
+  signerKind: 'certificate' | 'publicKey'
+  certificateIdentity: string | null
+  certificateIssuer: string | null
+  publicKeyHint: string | null
+  /** Rekor integrated time, seconds since the epoch. */
+  integratedTime: number | null
+  logIndex: string | null
+  logId: string | null
+  tlogKind: string | null
+  inclusionProof: boolean
+  certificateVerified: boolean
+  sctVerified: boolean
+  tlogVerified: boolean
+  statement: Statement | null
+  provenance: Provenance | null
+}
+
+export interface VerifyBundleOptions {
+  /** The signed artifact's bytes, or a path to it. */
+  artifact?: Buffer | Uint8Array | string
+  /** The artifact's digest instead of its bytes: `sha256:<hex>` or `sha512:<hex>`. */
+  digest?: string
+  /** Required certificate SAN (exact). */
+  certificateIdentity?: string
+  /** Required OIDC issuer (exact). */
+  certificateIssuer?: string
+  /** PEM public key for keyed bundles. */
+  publicKey?: string
+  trustedRoot?: JsonSource
+  npmKeys?: JsonSource
+}
+
+export interface Problem {
+  /** Stable `ERR_PROV_…` code. */
+  code: string
+  message: string
+}
+
+export interface Skipped {
+  check: string
+  reason: string
+}
+
+export interface Checks {
+  resolve: CheckState
+  integrity: CheckState
+  registrySignature: CheckState
+  publishAttestation: CheckState
+  provenance: CheckState
+  transparencyLog: CheckState
+}
+
+export interface Report {
+  spec: string
+  name: string
+  version: string | null
+  status: Status
+  registry: string | null
+  /** `dist.integrity` from the packument. */
+  integrity: string | null
+  /** Integrity computed over the tarball bytes. */
+  tarballIntegrity: string | null
+  publishedAt: string | null
+  provenance: Provenance | null
+  provenanceBundle: BundleFacts | null
+  publishAttestation: BundleFacts | null
+  registrySignature: { keyId: string; keySource: 'embedded' | 'file' | 'registry' } | null
+  attestationsSource: string | null
+  checks: Checks
+  /** Why the package is not verified; empty only when `status` is `verified`. */
+  problems: Problem[]
+  /** Checks that could not run, and why. */
+  skipped: Skipped[]
+}
+
+export interface IntegrityCheck {
+  /** False only for a real mismatch. */
+  match: boolean
+  algorithm: 'sha1' | 'sha256' | 'sha384' | 'sha512'
+  /** The computed hash, as SRI. */
+  actual: string
+}
+
+/** An error from prov-native: `code` is stable. */
+export interface ProvError extends Error {
+  code: string
+}
+
+export interface VerifyAttestationsOptions {
+  /** Package name, e.g. `@scope/name`. */
+  name: string
+  version: string
+  /** The version's SRI (must include sha512), as the registry or lockfile gives it. */
+  integrity?: string
+  /** The tarball bytes or a path; checked against `integrity` when both are given. */
+  tarball?: Buffer | Uint8Array | string
+  trustedRoot?: JsonSource
+  npmKeys?: JsonSource
+}
+
+export interface VerifiedAttestations {
+  provenance: Provenance | null
+  provenanceBundle: BundleFacts | null
+  publishAttestation: BundleFacts | null
+}
