@@ -22,7 +22,7 @@ export interface VerifyOptions {
   trustedRoot?: JsonSource
   /** npm registry keys (`/-/npm/v1/keys` response or TUF `keys.json`) instead of the embedded ones. */
   npmKeys?: JsonSource
-  /** Refuse tarballs larger than this. Default 256 MiB. */
+  /** Refuse tarballs larger than this. Default 512 MiB. */
   maxTarballBytes?: number
 }
 

@@ -23,6 +23,6 @@ pub mod verify;
 pub use error::{Error, Result};
 
 // napi-derive registers exports only outside `cfg(test)`; the unit-test build would see dead code.
-#[cfg(not(test))]
+#[cfg(all(feature = "node", not(test)))]
 #[allow(unsafe_code)]
 mod binding;
