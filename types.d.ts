@@ -162,3 +162,76 @@ export interface VerifiedAttestations {
   provenanceBundle: BundleFacts | null
   publishAttestation: BundleFacts | null
 }
+
+export interface AuditOptions {
+  /** Project directory: its lockfile (or node_modules) and `.npmrc`. Default `process.cwd()`. */
+  cwd?: string
+  /** A lockfile (or a directory holding one) instead of the one in `cwd`. */
+  lockfile?: string
+  registry?: string
+  attestationsRegistry?: string
+  /** Packages verified at once. Default 32. */
+  concurrency?: number
+  /** Use the on-disk result cache. Default true. */
+  cache?: boolean
+  /** Cache directory. Default `<npm cache>/_prov-native`. */
+  cacheDir?: string
+  /** Make no network request: cached results only, the rest is `unverifiable`. */
+  offline?: boolean
+  trustedRoot?: JsonSource
+  npmKeys?: JsonSource
+  /** Called as packages complete. */
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface AuditSummary {
+  total: number
+  verified: number
+  unsigned: number
+  invalid: number
+  unverifiable: number
+  /** Packages not verified: not from a registry (git, file, tarball URL, link) or unverifiable. */
+  skipped: Array<{ name: string; version: string; reason: string }>
+  /** Reports served from the cache. */
+  cached: number
+}
+
+export interface AuditResult {
+  lockfile: string
+  format: string
+  summary: AuditSummary
+  packages: Report[]
+}
+
+export interface GuardOptions extends AuditOptions {
+  /** Policy file. Default: `prov-native.config.json`, else package.json `"prov-native"`, else defaults. */
+  config?: string
+  /** The lockfile before this change. Default: the lockfile committed at git HEAD. */
+  previousLockfile?: string
+}
+
+export interface Finding {
+  /** The rule, e.g. `provenanceRegression`, `typosquat`, `dependencyConfusion`. */
+  rule: string
+  level: 'error' | 'warn'
+  name: string
+  version: string
+  message: string
+  evidence: string[]
+  /** The exception that allows it (only in `allowed`). */
+  allowedBy?: string
+}
+
+export interface GuardResult {
+  config: string
+  lockfile: string
+  previousLockfile: string | null
+  audit: AuditSummary
+  /** Findings no exception allows, errors first. */
+  findings: Finding[]
+  allowed: Finding[]
+  /** What could not be checked, and why. */
+  skipped: string[]
+  errors: number
+  warnings: number
+}

@@ -62,4 +62,60 @@ async function rejectsWith (promise, code) {
   })
 }
 
-module.exports = { FIX, fixture, fixtureJson, sha512Hex, sri, flipB64, clone, tmpdir, pick, rejectsWith }
+// A SYNTHETIC npm tarball (ustar + gzip) holding `files` ({ 'package.json': '...', ... })
+// under `package/`. Test-only: real tarballs come from the fixtures.
+function makeTgz (files) {
+  const zlib = require('node:zlib')
+  const blocks = []
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.from(content)
+    const h = Buffer.alloc(512)
+    h.write(`package/${name}`, 0, 100)
+    h.write('0000644\0', 100)
+    h.write('0000000\0', 108)
+    h.write('0000000\0', 116)
+    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124)
+    h.write('00000000000\0', 136)
+    h.write('        ', 148)
+    h.write('0', 156)
+    h.write('ustar\0', 257)
+    h.write('00', 263)
+    let sum = 0
+    for (const b of h) sum += b
+    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148)
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512))
+  }
+  blocks.push(Buffer.alloc(1024))
+  return zlib.gzipSync(Buffer.concat(blocks))
+}
+
+// SYNTHETIC npm v3 lockfile over fixture packages; `edit(entries)` may change entries.
+function project (registry, pkgs, edit) {
+  const path = require('node:path')
+  const dir = tmpdir()
+  const packages = { '': { name: 'synthetic-app', version: '1.0.0', dependencies: {} } }
+  for (const spec of pkgs) {
+    const at = spec.lastIndexOf('@')
+    const name = spec.slice(0, at)
+    const version = spec.slice(at + 1)
+    const doc = registry.packument(name)
+    const m = doc.versions[version]
+    packages[''].dependencies[name] = version
+    packages[`node_modules/${name}`] = { version, resolved: m.dist.tarball, integrity: m.dist.integrity }
+  }
+  packages['node_modules/from-git'] = {
+    version: '1.0.0',
+    resolved: 'git+ssh://git@github.com/example/from-git.git#0123456789abcdef0123456789abcdef01234567',
+    license: 'MIT'
+  }
+  packages[''].dependencies['from-git'] = 'github:example/from-git'
+  if (edit) edit(packages)
+  const lock = { name: 'synthetic-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2))
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'synthetic-app', version: '1.0.0', dependencies: packages[''].dependencies }))
+  fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${registry.url}\ncache=${path.join(dir, 'npm-cache')}\n`)
+  return dir
+}
+
+
+module.exports = { project, makeTgz, FIX, fixture, fixtureJson, sha512Hex, sri, flipB64, clone, tmpdir, pick, rejectsWith }

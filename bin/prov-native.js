@@ -9,6 +9,8 @@ const path = require('node:path')
 
 const USAGE = `Usage:
   prov-native verify <spec...> [options]
+  prov-native audit [dir|lockfile] [options]
+  prov-native guard [dir|lockfile] [--config FILE] [--previous-lockfile FILE] [--json] [audit options]
 
 Verify npm package versions: tarball integrity, registry signature, npm publish attestation,
 SLSA provenance and the Sigstore transparency log.
@@ -23,7 +25,20 @@ Options:
   --npm-keys FILE                npm registry keys instead of the embedded ones
   -h, --help                     show this help
 
-Exit codes: 0 every spec verified, 1 any spec not verified, 2 usage or configuration error.`
+Audit options (plus --registry, --attestations-registry, --trusted-root, --npm-keys):
+  --json | --sarif | --format table|json|sarif
+  --concurrency N                packages verified at once (default 32)
+  --no-cache                     do not read or write the result cache
+  --cache-dir DIR                result cache (default <npm cache>/_prov-native)
+  --offline                      no network: cached results only
+  --strict                       unsigned packages are findings too
+  --all                          list verified packages in the table
+
+Guard runs the policy (prov-native.config.json) over the lockfile before install; use it as
+  "preinstall": "prov-native guard"   or as a CI step before the install.
+
+Exit codes: guard: 0 no error-level finding, 1 error-level findings; verify: 0 every spec verified, 1 any not verified; audit: 0 no findings, 1 findings
+(invalid or unverifiable packages; with --strict also unsigned); 2 usage or configuration error.`
 
 class UsageError extends Error {
   constructor (message) {
@@ -100,12 +115,119 @@ async function cmdVerify (argv, io) {
   return reports.every((r) => r.status === 'verified') ? 0 : 1
 }
 
+async function cmdAudit (argv, io) {
+  const { values, positionals } = parse(argv, {
+    json: { type: 'boolean' },
+    sarif: { type: 'boolean' },
+    format: { type: 'string' },
+    concurrency: { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    'cache-dir': { type: 'string' },
+    offline: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    all: { type: 'boolean' },
+    registry: { type: 'string' },
+    'attestations-registry': { type: 'string' },
+    'trusted-root': { type: 'string' },
+    'npm-keys': { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  if (positionals.length > 1) throw new UsageError('audit takes one directory or lockfile')
+  const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format || 'table')
+  if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}`)
+  let concurrency
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
+  }
+  const abs = (f) => (f ? path.resolve(f) : undefined)
+  const { table, sarif, progressBar } = require('./format')
+  const bar = progressBar(io.stderr || process.stderr)
+  const { audit } = require('..')
+  const result = await audit({
+    cwd: process.cwd(),
+    lockfile: abs(positionals[0]),
+    registry: values.registry,
+    attestationsRegistry: values['attestations-registry'],
+    concurrency,
+    cache: !values['no-cache'],
+    cacheDir: abs(values['cache-dir']),
+    offline: !!values.offline,
+    trustedRoot: abs(values['trusted-root']),
+    npmKeys: abs(values['npm-keys']),
+    onProgress: (done, total) => bar.update(done, total)
+  })
+  bar.done()
+  if (format === 'json') io.out(JSON.stringify(result, null, 2))
+  else if (format === 'sarif') io.out(JSON.stringify(sarif(result, { version: require('../package.json').version }), null, 2))
+  else io.out(table(result, { all: !!values.all, color: !!(io.stdout || process.stdout).isTTY }))
+  const s = result.summary
+  const findings = s.invalid + s.unverifiable + (values.strict ? s.unsigned : 0)
+  return findings > 0 ? 1 : 0
+}
+
+async function cmdGuard (argv, io) {
+  const { values, positionals } = parse(argv, {
+    json: { type: 'boolean' },
+    config: { type: 'string' },
+    'previous-lockfile': { type: 'string' },
+    concurrency: { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    'cache-dir': { type: 'string' },
+    offline: { type: 'boolean' },
+    registry: { type: 'string' },
+    'attestations-registry': { type: 'string' },
+    'trusted-root': { type: 'string' },
+    'npm-keys': { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  if (positionals.length > 1) throw new UsageError('guard takes one directory or lockfile')
+  let concurrency
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
+  }
+  const abs = (f) => (f ? path.resolve(f) : undefined)
+  const { guard } = require('..')
+  // npm runs lifecycle scripts with INIT_CWD = where `npm install` was started.
+  const cwd = process.env.INIT_CWD && !positionals[0] ? process.env.INIT_CWD : process.cwd()
+  const result = await guard({
+    cwd,
+    lockfile: abs(positionals[0]),
+    config: abs(values.config),
+    previousLockfile: abs(values['previous-lockfile']),
+    registry: values.registry,
+    attestationsRegistry: values['attestations-registry'],
+    concurrency,
+    cache: !values['no-cache'],
+    cacheDir: abs(values['cache-dir']),
+    offline: !!values.offline,
+    trustedRoot: abs(values['trusted-root']),
+    npmKeys: abs(values['npm-keys'])
+  })
+  if (values.json) io.out(JSON.stringify(result, null, 2))
+  else io.out(require('./format').findingsTable(result))
+  return result.errors > 0 ? 1 : 0
+}
+
 async function main (argv, io) {
   const [cmd, ...rest] = argv
   try {
     switch (cmd) {
       case 'verify':
         return await cmdVerify(rest, io)
+      case 'audit':
+        return await cmdAudit(rest, io)
+      case 'guard':
+        return await cmdGuard(rest, io)
       case undefined:
       case '-h':
       case '--help':

@@ -314,6 +314,7 @@ pub fn verify<'e>(
             attestations,
             tarball,
             max_tarball_bytes: Some(max_tar),
+            ..Default::default()
         };
         let report = verify::verify(&ctx, &req).await?;
         to_value(&report)
@@ -551,4 +552,227 @@ pub fn verify_attestations<'e>(
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?
     })
+}
+
+fn prop_bool(o: &Option<Object>, key: &str) -> std::result::Result<Option<bool>, CoreError> {
+    match prop(o, key)? {
+        None => Ok(None),
+        Some(u) if u.get_type().ok() == Some(ValueType::Boolean) => bool::from_unknown(u)
+            .map(Some)
+            .map_err(|e| arg(e.to_string())),
+        Some(_) => Err(arg(format!("{key} must be a boolean"))),
+    }
+}
+
+type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+fn progress_callback(o: &Option<Object>) -> std::result::Result<Progress, CoreError> {
+    use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+    let Some(u) = prop(o, "onProgress")? else {
+        return Ok(std::sync::Arc::new(|_, _| {}));
+    };
+    if u.get_type().ok() != Some(ValueType::Function) {
+        return Err(arg("onProgress must be a function"));
+    }
+    let f: Function<(u32, u32), ()> = Function::from_unknown(u).map_err(|e| arg(e.to_string()))?;
+    let tsfn = f
+        .build_threadsafe_function::<(u32, u32)>()
+        .weak::<true>()
+        .build()
+        .map_err(|e| CoreError::Internal(e.to_string()))?;
+    Ok(std::sync::Arc::new(move |done, total| {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        tsfn.call(
+            (clamp(done), clamp(total)),
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }))
+}
+
+/// Audit a dependency tree: every package of a lockfile (npm, yarn, pnpm, bun) or of
+/// `node_modules`, verified concurrently, cached on disk.
+///
+/// Resolves with `{ summary, packages }`; each package report has the shape `verify()` gives.
+/// Rejects only for usage and configuration errors (no lockfile, malformed lockfile, bad
+/// options).
+#[napi(
+    ts_args_type = "options?: AuditOptions",
+    ts_return_type = "Promise<AuditResult>"
+)]
+pub fn audit<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        let (root, keys) = trust_sources(env, &o)?;
+        let concurrency = match prop_number(&o, "concurrency")? {
+            None => crate::audit::DEFAULT_CONCURRENCY,
+            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
+            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
+        };
+        Ok((
+            root,
+            keys,
+            prop_string(&o, "cwd")?,
+            prop_string(&o, "lockfile")?,
+            prop_string(&o, "registry")?,
+            prop_string(&o, "attestationsRegistry")?,
+            concurrency,
+            prop_bool(&o, "cache")?.unwrap_or(true),
+            prop_string(&o, "cacheDir")?,
+            prop_bool(&o, "offline")?.unwrap_or(false),
+            progress_callback(&o)?,
+        ))
+    })();
+    let (
+        root,
+        keys,
+        cwd,
+        lockfile,
+        registry,
+        att,
+        concurrency,
+        use_cache,
+        cache_dir,
+        offline,
+        progress,
+    ) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let trust = trust_for(root, keys).await?;
+        let cwd = match cwd {
+            Some(c) => PathBuf::from(c),
+            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
+        };
+        let (ctx, cache, npm_cache) =
+            context_with_cache(cwd.clone(), trust, use_cache, cache_dir, offline).await?;
+        let tree = {
+            let (cwd, lockfile) = (cwd.clone(), lockfile.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::audit::load_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
+            })
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))??
+        };
+        let opts = crate::audit::Options {
+            registry,
+            attestations_registry: att,
+            concurrency,
+            cache,
+            npm_cache,
+        };
+        let result = crate::audit::audit(&ctx, &tree, &opts, progress).await?;
+        to_value(&result)
+    })
+}
+
+/// Run the project's policy over its lockfile (before install): audit, provenance rules,
+/// typosquatting, dependency confusion, malware advisories, install scripts.
+///
+/// Resolves with `{ findings, allowed, skipped, errors, warnings, audit }`; rejects only for
+/// usage and configuration errors (including an invalid policy file).
+#[napi(
+    ts_args_type = "options?: GuardOptions",
+    ts_return_type = "Promise<GuardResult>"
+)]
+pub fn guard<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        let (root, keys) = trust_sources(env, &o)?;
+        let concurrency = match prop_number(&o, "concurrency")? {
+            None => crate::audit::DEFAULT_CONCURRENCY,
+            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
+            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
+        };
+        Ok((
+            root,
+            keys,
+            prop_string(&o, "cwd")?,
+            prop_string(&o, "lockfile")?,
+            prop_string(&o, "registry")?,
+            prop_string(&o, "attestationsRegistry")?,
+            concurrency,
+            prop_bool(&o, "cache")?.unwrap_or(true),
+            prop_string(&o, "cacheDir")?,
+            prop_bool(&o, "offline")?.unwrap_or(false),
+            prop_string(&o, "config")?,
+            prop_string(&o, "previousLockfile")?,
+        ))
+    })();
+    let (
+        root,
+        keys,
+        cwd,
+        lockfile,
+        registry,
+        att,
+        concurrency,
+        use_cache,
+        cache_dir,
+        offline,
+        config,
+        previous,
+    ) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let trust = trust_for(root, keys).await?;
+        let cwd = match cwd {
+            Some(c) => PathBuf::from(c),
+            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
+        };
+        let (ctx, cache, npm_cache) =
+            context_with_cache(cwd.clone(), trust, use_cache, cache_dir, offline).await?;
+        let opts = crate::guard::Options {
+            audit: crate::audit::Options {
+                registry,
+                attestations_registry: att,
+                concurrency,
+                cache,
+                npm_cache,
+            },
+            lockfile: lockfile.map(PathBuf::from),
+            config: config.map(PathBuf::from),
+            previous_lockfile: previous.map(PathBuf::from),
+        };
+        let result = crate::guard::guard(&ctx, &cwd, &opts).await?;
+        to_value(&result)
+    })
+}
+
+/// A context whose client is offline or not, with the result cache and packument cache.
+async fn context_with_cache(
+    cwd: PathBuf,
+    trust: std::sync::Arc<TrustMaterial>,
+    use_cache: bool,
+    cache_dir: Option<String>,
+    offline: bool,
+) -> std::result::Result<(Context, Option<crate::cache::Cache>, Option<PathBuf>), CoreError> {
+    let mut ctx = Context::new(cwd.clone(), trust)?;
+    let default_dir = crate::cache::Cache::default_dir(ctx.client.config());
+    let npm_cache = default_dir
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf);
+    let cache = match (use_cache, cache_dir.map(|d| cwd.join(d)).or(default_dir)) {
+        (true, Some(d)) => Some(
+            tokio::task::spawn_blocking(move || crate::cache::Cache::open(&d))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))??,
+        ),
+        _ => None,
+    };
+    let mut client = ctx.client.clone().offline(offline);
+    if let Some(c) = &cache {
+        client = client.with_packument_cache(c.packument_dir());
+    }
+    ctx.client = client;
+    Ok((ctx, cache, npm_cache))
 }

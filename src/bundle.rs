@@ -85,7 +85,7 @@ pub struct VerifyOptions {
 }
 
 /// One in-toto subject.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Subject {
     pub name: String,
     /// Algorithm → hex digest.
@@ -93,7 +93,7 @@ pub struct Subject {
 }
 
 /// The in-toto statement inside a DSSE bundle.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Statement {
     #[serde(rename = "type")]
@@ -105,12 +105,12 @@ pub struct Statement {
 }
 
 /// Facts about a verified bundle. Only produced after every check passed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BundleFacts {
     pub media_type: String,
     /// `certificate` or `publicKey`.
-    pub signer_kind: &'static str,
+    pub signer_kind: String,
     pub certificate_identity: Option<String>,
     pub certificate_issuer: Option<String>,
     /// `verificationMaterial.publicKey.hint` of a keyed bundle.
@@ -298,7 +298,7 @@ pub fn verify(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        signer_kind: if keyed { "publicKey" } else { "certificate" },
+        signer_kind: if keyed { "publicKey" } else { "certificate" }.to_string(),
         certificate_identity: result.identity().map(|i| i.as_str().to_string()),
         certificate_issuer: result.issuer().map(str::to_string),
         public_key_hint: hint,

@@ -165,6 +165,27 @@ pub fn compute(bytes: &[u8], algorithms: &[Algorithm]) -> Integrity {
     Integrity { hashes }
 }
 
+/// Do two integrities name the same bytes? Compared on the strongest algorithm both have:
+/// `Some(true)` if some hash of it is in both, `Some(false)` if none is, `None` when they
+/// share no algorithm.
+pub fn agree(a: &Integrity, b: &Integrity) -> Option<bool> {
+    let common = a
+        .hashes
+        .iter()
+        .map(|h| h.algorithm)
+        .filter(|alg| b.get(*alg).is_some())
+        .max()?;
+    let of = |i: &Integrity| -> Vec<Vec<u8>> {
+        i.hashes
+            .iter()
+            .filter(|h| h.algorithm == common)
+            .map(|h| h.digest.clone())
+            .collect()
+    };
+    let (x, y) = (of(a), of(b));
+    Some(x.iter().any(|d| y.iter().any(|e| constant_time_eq(d, e))))
+}
+
 /// Check `bytes` against `expected` with the strongest algorithm it names.
 /// Every hash of that algorithm is accepted (SRI allows several); none matching is an error.
 pub fn check(bytes: &[u8], expected: &Integrity) -> Result<Checked> {

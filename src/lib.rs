@@ -8,10 +8,15 @@
 #![deny(unsafe_code)]
 
 pub mod attestation;
+pub mod audit;
 pub mod bundle;
+pub mod cache;
 pub mod error;
+pub mod guard;
 pub mod integrity;
+pub mod lockfile;
 pub mod npmrc;
+pub mod policy;
 pub mod provenance;
 pub mod registry;
 pub mod registry_sig;

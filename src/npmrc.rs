@@ -261,6 +261,22 @@ impl NpmConfig {
         scoped.or_else(|| self.usable("registry")).map(with_slash)
     }
 
+    /// Every `@scope:registry` that is configured: `(scope, registry)` (scope with its `@`).
+    pub fn scoped_registries(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .all_layers()
+            .flat_map(|l| l.values.keys())
+            .filter(|k| k.starts_with('@') && k.ends_with(":registry"))
+            .filter_map(|k| {
+                let scope = k.trim_end_matches(":registry").to_string();
+                self.usable(k).map(|r| (scope, with_slash(r)))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Credentials for `url`, by npm's "nerf dart" rule.
     ///
     /// Walks from `//host[:port]/full/path` up to `//host[:port]` (scheme, query and default

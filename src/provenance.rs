@@ -14,7 +14,7 @@ pub const SLSA_V1: &str = "https://slsa.dev/provenance/v1";
 const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 /// What a verified provenance attestation says about the build.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Provenance {
     /// Source repository URL, e.g. `https://github.com/sigstore/sigstore-js`.

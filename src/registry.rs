@@ -9,7 +9,10 @@ use crate::error::{Error, Result};
 use crate::npmrc::{Auth, NpmConfig};
 use crate::spec::escaped_name;
 use serde_json::Value;
-use std::sync::Arc;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Largest packument accepted.
@@ -28,10 +31,23 @@ pub enum Fetched<T> {
 }
 
 /// HTTP client bound to an npm configuration.
+///
+/// Clones share the connection pool (keep-alive), the per-run memo of registry keys and the
+/// optional on-disk packument cache (revalidated with ETag / If-None-Match).
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     config: Arc<NpmConfig>,
+    keys_memo: Arc<Mutex<HashMap<String, Option<Value>>>>,
+    packument_cache: Option<PathBuf>,
+    offline: bool,
+}
+
+/// One response.
+enum Resp {
+    Found(Vec<u8>, Option<String>),
+    NotFound,
+    NotModified,
 }
 
 impl Client {
@@ -63,7 +79,25 @@ impl Client {
         let http = b
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
-        Ok(Self { http, config })
+        Ok(Self {
+            http,
+            config,
+            keys_memo: Arc::default(),
+            packument_cache: None,
+            offline: false,
+        })
+    }
+
+    /// Keep packuments under `dir`, revalidated with ETag on the next fetch.
+    pub fn with_packument_cache(mut self, dir: PathBuf) -> Self {
+        self.packument_cache = Some(dir);
+        self
+    }
+
+    /// Make no network request: every fetch fails with `ERR_PROV_NETWORK` ("offline").
+    pub fn offline(mut self, offline: bool) -> Self {
+        self.offline = offline;
+        self
     }
 
     pub fn config(&self) -> &NpmConfig {
@@ -71,10 +105,29 @@ impl Client {
     }
 
     async fn get(&self, url: &str, accept: &str, max: usize) -> Result<Fetched<Vec<u8>>> {
+        match self.get_with(url, accept, max, None).await? {
+            Resp::Found(b, _) => Ok(Fetched::Found(b)),
+            Resp::NotFound => Ok(Fetched::NotFound),
+            Resp::NotModified => Err(Error::Network(format!(
+                "GET {url}: 304 without a conditional request"
+            ))),
+        }
+    }
+
+    async fn get_with(
+        &self,
+        url: &str,
+        accept: &str,
+        max: usize,
+        etag: Option<&str>,
+    ) -> Result<Resp> {
+        if self.offline {
+            return Err(Error::Network(format!("offline: not fetching {url}")));
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.get_once(url, accept, max).await {
+            match self.get_once(url, accept, max, etag).await {
                 Ok(r) => return Ok(r),
                 Err((e, retryable)) if !retryable || attempt >= RETRIES => return Err(e),
                 Err(_) => tokio::time::sleep(backoff(attempt)).await,
@@ -88,12 +141,16 @@ impl Client {
         url: &str,
         accept: &str,
         max: usize,
-    ) -> Result<Fetched<Vec<u8>>, (Error, bool)> {
+        etag: Option<&str>,
+    ) -> Result<Resp, (Error, bool)> {
         let mut req = self.http.get(url).header("accept", accept);
         match self.config.auth_for(url) {
             Some(Auth::Bearer(t)) => req = req.header("authorization", format!("Bearer {t}")),
             Some(Auth::Basic(b)) => req = req.header("authorization", format!("Basic {b}")),
             None => {}
+        }
+        if let Some(e) = etag {
+            req = req.header("if-none-match", e);
         }
         let resp = req
             .send()
@@ -101,7 +158,10 @@ impl Client {
             .map_err(|e| (Error::Network(format!("GET {url}: {}", describe(&e))), true))?;
         let status = resp.status();
         if status.as_u16() == 404 || status.as_u16() == 410 {
-            return Ok(Fetched::NotFound);
+            return Ok(Resp::NotFound);
+        }
+        if status.as_u16() == 304 && etag.is_some() {
+            return Ok(Resp::NotModified);
         }
         if !status.is_success() {
             let retryable = status.as_u16() == 429 || status.is_server_error();
@@ -110,9 +170,14 @@ impl Client {
                 retryable,
             ));
         }
+        let new_etag = resp
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         read_capped(resp, url, max)
             .await
-            .map(Fetched::Found)
+            .map(|b| Resp::Found(b, new_etag))
             .map_err(|e| {
                 let retryable = matches!(e, Error::Network(_));
                 (e, retryable)
@@ -129,19 +194,73 @@ impl Client {
         }
     }
 
-    /// The full packument (it has `time`, which the abbreviated form lacks).
+    /// The full packument (it has `time`, which the abbreviated form lacks). With a packument
+    /// cache, a stored copy is revalidated with its ETag; a cache entry that cannot be read is
+    /// ignored (it costs a download, nothing else).
     pub async fn packument(&self, registry: &str, name: &str) -> Result<Fetched<Value>> {
-        self.get_json(
-            &format!("{registry}{}", escaped_name(name)),
-            MAX_PACKUMENT_BYTES,
-        )
-        .await
+        let url = format!("{registry}{}", escaped_name(name));
+        let Some(dir) = &self.packument_cache else {
+            return self.get_json(&url, MAX_PACKUMENT_BYTES).await;
+        };
+        let file = dir.join(format!(
+            "{}.json",
+            hex::encode(Sha256::digest(url.as_bytes()))
+        ));
+        let cached: Option<(String, Vec<u8>)> = tokio::fs::read(&file)
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| {
+                let etag = v.get("etag")?.as_str()?.to_string();
+                let body = v.get("body")?.as_str()?.as_bytes().to_vec();
+                Some((etag, body))
+            });
+        let resp = self
+            .get_with(
+                &url,
+                "application/json",
+                MAX_PACKUMENT_BYTES,
+                cached.as_ref().map(|c| c.0.as_str()),
+            )
+            .await?;
+        let (body, etag) = match (resp, cached) {
+            (Resp::NotFound, _) => return Ok(Fetched::NotFound),
+            (Resp::NotModified, Some((_, body))) => (body, None),
+            (Resp::NotModified, None) => {
+                return Err(Error::Network(format!("GET {url}: unexpected 304")))
+            }
+            (Resp::Found(body, etag), _) => (body, etag),
+        };
+        let doc: Value = serde_json::from_slice(&body).map_err(|e| Error::json(url.clone(), e))?;
+        if let (Some(etag), Ok(text)) = (etag, std::str::from_utf8(&body)) {
+            let entry = serde_json::json!({ "url": url, "etag": etag, "body": text });
+            // Best effort: a failed write only costs a download next time.
+            let _ = crate::cache::write_atomic(&file, entry.to_string().as_bytes()).await;
+        }
+        Ok(Fetched::Found(doc))
     }
 
-    /// `/-/npm/v1/keys`.
+    /// `/-/npm/v1/keys`, fetched once per registry per client.
     pub async fn keys(&self, registry: &str) -> Result<Fetched<Value>> {
-        self.get_json(&format!("{registry}-/npm/v1/keys"), MAX_SMALL_JSON_BYTES)
-            .await
+        if let Ok(m) = self.keys_memo.lock() {
+            if let Some(v) = m.get(registry) {
+                return Ok(match v {
+                    Some(v) => Fetched::Found(v.clone()),
+                    None => Fetched::NotFound,
+                });
+            }
+        }
+        let r = self
+            .get_json(&format!("{registry}-/npm/v1/keys"), MAX_SMALL_JSON_BYTES)
+            .await?;
+        if let Ok(mut m) = self.keys_memo.lock() {
+            let v = match &r {
+                Fetched::Found(v) => Some(v.clone()),
+                Fetched::NotFound => None,
+            };
+            m.insert(registry.to_string(), v);
+        }
+        Ok(r)
     }
 
     /// `/-/npm/v1/attestations/<name>@<version>`.

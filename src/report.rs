@@ -8,7 +8,7 @@ use crate::provenance::Provenance;
 use serde::Serialize;
 
 /// A reason the package is not (fully) verified.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Problem {
     /// Stable `ERR_PROV_…` code.
     pub code: String,
@@ -34,7 +34,7 @@ impl From<&Error> for Problem {
 }
 
 /// Overall verdict.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Every check ran and passed.
@@ -59,7 +59,7 @@ impl Status {
 }
 
 /// State of one check.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckState {
     Passed,
@@ -72,7 +72,7 @@ pub enum CheckState {
 }
 
 /// The checks a report is made of.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Checks {
     pub resolve: CheckState,
@@ -84,14 +84,14 @@ pub struct Checks {
 }
 
 /// A check that did not run, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Skipped {
     pub check: String,
     pub reason: String,
 }
 
 /// The registry signature that verified.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrySignature {
     pub key_id: String,
@@ -100,7 +100,7 @@ pub struct RegistrySignature {
 }
 
 /// The report for one package version.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub spec: String,

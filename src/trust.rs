@@ -196,6 +196,8 @@ pub struct TrustMaterial {
     /// Where each piece came from, for reports.
     pub trusted_root_source: String,
     pub npm_keys_source: String,
+    /// SHA-256 over the trusted root and keys as loaded: part of every cache key.
+    pub fingerprint: String,
 }
 
 impl std::fmt::Debug for TrustMaterial {
@@ -276,7 +278,16 @@ impl TrustMaterial {
             "file"
         };
         let npm_keys = parse_npm_keys(&doc, source)?;
+        let fingerprint = {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            h.update((root_text.len() as u64).to_be_bytes());
+            h.update(root_text.as_bytes());
+            h.update(keys_text.as_bytes());
+            hex::encode(h.finalize())
+        };
         Ok(Self {
+            fingerprint,
             trusted_root,
             verifier,
             npm_keys,

@@ -1,0 +1,199 @@
+'use strict'
+
+// audit() against the loopback fixture registry: statuses, lockfile integrity as evidence,
+// the cache, failures that do not abort the run, and real lockfiles at scale.
+//
+// The lockfiles written here are SYNTHETIC (labelled so): an npm v3 lockfile naming fixture
+// packages, because no real project depends on exactly the versions the fixtures cover.
+
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { test, before, after } = require('node:test')
+
+const pn = require('..')
+const { startRegistry } = require('./registry')
+const { tmpdir, rejectsWith, project } = require('./helpers')
+const { sarif, table } = require('../bin/format')
+
+const DATA = path.resolve(__dirname, '../../shared/data')
+
+let reg
+before(async () => { reg = await startRegistry() })
+after(async () => { await reg.close() })
+
+const byName = (result) => Object.fromEntries(result.packages.map((r) => [`${r.name}@${r.version}`, r]))
+
+test('audit: statuses, skipped packages and the summary', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0', 'sigstore@2.3.1'])
+  const seen = []
+  const result = await pn.audit({ cwd: dir, cache: false, onProgress: (d, t) => seen.push([d, t]) })
+  const r = byName(result)
+  assert.equal(r['sigstore@1.0.0'].status, 'verified', JSON.stringify(r['sigstore@1.0.0'].problems))
+  assert.equal(r['tuf-js@1.0.0'].status, 'verified')
+  // sigstore@2.3.1: attestations verify, but the fixtures have no registry signature for it.
+  assert.equal(r['sigstore@2.3.1'].checks.provenance, 'passed')
+  assert.equal(r['sigstore@2.3.1'].status, 'unverifiable')
+  assert.equal(result.summary.total, 4)
+  assert.equal(result.summary.verified, 2)
+  assert.equal(result.summary.unverifiable, 1)
+  const git = result.summary.skipped.find((s) => s.name === 'from-git')
+  assert.ok(git && /git dependency/.test(git.reason), JSON.stringify(result.summary.skipped))
+  assert.ok(result.summary.skipped.some((s) => s.name === 'sigstore' && s.version === '2.3.1'))
+  assert.equal(result.format, 'npm-v3')
+  assert.ok(seen.length > 0 && seen.at(-1)[0] === 3 && seen.at(-1)[1] === 3, JSON.stringify(seen))
+  assert.match(table(result), /2 verified/)
+})
+
+test('audit: a lockfile entry swapped to another tarball fails integrity', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0'], (p) => {
+    p['node_modules/sigstore'].integrity = p['node_modules/tuf-js'].integrity
+  })
+  const result = await pn.audit({ cwd: dir, cache: false })
+  const r = byName(result)['sigstore@1.0.0']
+  assert.equal(r.status, 'invalid')
+  assert.equal(r.checks.integrity, 'failed')
+  assert.ok(r.problems.some((p) => p.code === 'ERR_PROV_INTEGRITY'))
+  assert.equal(byName(result)['tuf-js@1.0.0'].status, 'verified')
+})
+
+test('audit: tarball bytes in the npm cache are evidence too', async () => {
+  const dir = project(reg, ['sigstore@1.0.0'])
+  const integrity = reg.packument('sigstore').versions['1.0.0'].dist.integrity
+  const hex = Buffer.from(integrity.slice(7), 'base64').toString('hex')
+  const file = path.join(dir, 'npm-cache', '_cacache', 'content-v2', 'sha512', hex.slice(0, 2), hex.slice(2, 4), hex.slice(4))
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, Buffer.from(await (await fetch(reg.packument('sigstore').versions['1.0.0'].dist.tarball)).arrayBuffer()))
+  const ok = byName(await pn.audit({ cwd: dir, cache: false }))['sigstore@1.0.0']
+  assert.equal(ok.status, 'verified')
+  assert.equal(ok.tarballIntegrity, integrity)
+  fs.writeFileSync(file, 'corrupted bytes')
+  const bad = byName(await pn.audit({ cwd: dir, cache: false }))['sigstore@1.0.0']
+  assert.equal(bad.status, 'invalid')
+  assert.equal(bad.checks.integrity, 'failed')
+})
+
+test('audit: a warm re-audit makes no request; a tampered entry only costs a re-check', async () => {
+  const r2 = await startRegistry()
+  try {
+    const dir = project(r2, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+    const cacheDir = path.join(dir, 'prov-cache')
+    const cold = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(cold.summary.verified, 2)
+    assert.equal(cold.summary.cached, 0)
+    const n = r2.requests.length
+    assert.ok(n > 0)
+    const warm = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(r2.requests.length, n, 'no request on a warm re-audit')
+    assert.equal(warm.summary.cached, 2)
+    assert.deepEqual(warm.packages.map((p) => p.status), cold.packages.map((p) => p.status))
+    // Offline, the cache still answers.
+    const off = await pn.audit({ cwd: dir, cacheDir, offline: true })
+    assert.equal(off.summary.verified, 2)
+
+    // Tamper with every entry: each becomes a miss and is checked again.
+    const entries = []
+    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : entries.push(path.join(d, e.name)) }
+    walk(path.join(cacheDir, 'v1'))
+    assert.equal(entries.length, 2)
+    for (const e of entries) {
+      const j = JSON.parse(fs.readFileSync(e, 'utf8'))
+      j.report = j.report.replace('"integrity":"sha512-', '"integrity":"sha512-AAAA')
+      fs.writeFileSync(e, JSON.stringify(j))
+    }
+    const again = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(again.summary.cached, 0)
+    assert.equal(again.summary.verified, 2)
+    assert.ok(r2.requests.length > n)
+
+    // Offline without a usable cache: unverifiable, never verified.
+    const cold2 = await pn.audit({ cwd: dir, cache: false, offline: true })
+    assert.equal(cold2.summary.verified, 0)
+    assert.equal(cold2.summary.unverifiable, 2)
+  } finally { await r2.close() }
+})
+
+test('audit: 404 and 500 never abort the run', async () => {
+  const bad = await startRegistry({ status: { '/tuf-js': 500 } })
+  try {
+    const dir = project(bad, ['sigstore@1.0.0', 'tuf-js@1.0.0'], (p) => {
+      p['node_modules/no-such-package'] = { version: '1.0.0', resolved: `${bad.url}no-such-package/-/no-such-package-1.0.0.tgz`, integrity: p['node_modules/sigstore'].integrity }
+    })
+    const result = await pn.audit({ cwd: dir, cache: false })
+    const r = byName(result)
+    assert.equal(r['sigstore@1.0.0'].status, 'verified')
+    assert.equal(r['tuf-js@1.0.0'].status, 'unverifiable')
+    assert.ok(r['tuf-js@1.0.0'].problems.some((p) => p.code === 'ERR_PROV_NETWORK'))
+    assert.notEqual(r['no-such-package@1.0.0'].status, 'verified')
+    assert.ok(r['no-such-package@1.0.0'].problems.some((p) => p.code === 'ERR_PROV_NOT_FOUND'))
+  } finally { await bad.close() }
+})
+
+test('audit: SARIF 2.1.0 names each finding with its rule and lockfile line', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'sigstore@2.3.1'])
+  const result = await pn.audit({ cwd: dir, cache: false })
+  const s = sarif(result, { cwd: dir })
+  assert.equal(s.version, '2.1.0')
+  const run = s.runs[0]
+  assert.equal(run.tool.driver.name, 'prov-native')
+  const ids = new Set(run.tool.driver.rules.map((r) => r.id))
+  for (const res of run.results) {
+    assert.ok(ids.has(res.ruleId))
+    assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, 'package-lock.json')
+    assert.ok(res.locations[0].physicalLocation.region.startLine > 1)
+  }
+  assert.ok(run.results.some((r) => r.level === 'warning' && /sigstore@2\.3\.1/.test(r.message.text)))
+  assert.ok(run.results.some((r) => r.ruleId === 'ERR_PROV_NOT_VERIFIABLE' && /from-git/.test(r.message.text)))
+})
+
+test('audit: bad input is a coded rejection', async () => {
+  await rejectsWith(pn.audit({ cwd: tmpdir() }), 'ERR_PROV_INVALID_ARG')
+  await rejectsWith(pn.audit({ concurrency: 0 }), 'ERR_PROV_INVALID_ARG')
+  await rejectsWith(pn.audit({ onProgress: 5 }), 'ERR_PROV_INVALID_ARG')
+  await rejectsWith(pn.audit('x'), 'ERR_PROV_INVALID_ARG')
+  const dir = tmpdir()
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {')
+  await assert.rejects(pn.audit({ cwd: dir }), (e) => /^ERR_PROV_/.test(e.code))
+})
+
+// Real lockfiles, every format, offline against an empty cache: every registry package is
+// reported (unverifiable), nothing aborts. Counts are checked in tests/lockfiles.rs.
+for (const rel of [
+  'npm-v1/uptime-kuma', 'npm-v2/uptime-kuma', 'npm-v3/jellyfin-web', 'yarn-v1/excalidraw', 'yarn-berry/prettier',
+  'pnpm-v5.4/vue-core', 'pnpm-v6/vue-core', 'pnpm-v9/vue-core', 'pnpm-v9-multidoc/vue-core', 'bun/hono'
+]) {
+  test(`audit: real lockfile ${rel}, offline`, async () => {
+    const dir = path.join(DATA, 'lockfiles', rel)
+    assert.ok(fs.existsSync(dir), `missing data ${dir}`)
+    const result = await pn.audit({ cwd: dir, offline: true, cache: false, registry: reg.url })
+    assert.ok(result.summary.total > 100, `${rel}: ${result.summary.total}`)
+    assert.equal(result.summary.verified, 0)
+    assert.equal(result.packages.length + result.summary.skipped.length - result.summary.unverifiable, result.summary.total)
+  })
+}
+
+// Verdaccio as the primary registry, proxying a mirror that strips signatures and
+// attestations; attestations (and signatures) come from a second registry.
+test('audit: Verdaccio as the registry, attestations from a second source', async () => {
+  const { startVerdaccio } = require('./verdaccio')
+  const mirror = await startRegistry({ mirror: true })
+  const vd = await startVerdaccio(mirror.url)
+  try {
+    const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0', 'sigstore@2.3.1'])
+    fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${vd.url}\n`)
+    const plain = await pn.audit({ cwd: dir, cache: false })
+    assert.equal(plain.summary.verified, 0)
+    assert.equal(plain.packages[0].registry, vd.url)
+    assert.ok(plain.packages.every((p) => p.status === 'unverifiable' && p.problems.some((x) => x.code === 'ERR_PROV_ATTESTATIONS_UNAVAILABLE')))
+
+    const result = await pn.audit({ cwd: dir, cache: false, attestationsRegistry: reg.url })
+    const r = byName(result)
+    assert.equal(r['sigstore@1.0.0'].status, 'verified', JSON.stringify(r['sigstore@1.0.0'].problems))
+    assert.equal(r['tuf-js@1.0.0'].status, 'verified')
+    assert.equal(r['sigstore@2.3.1'].checks.provenance, 'passed')
+    assert.equal(r['sigstore@1.0.0'].registry, vd.url)
+  } finally {
+    await vd.close()
+    await mirror.close()
+  }
+})

@@ -1,0 +1,249 @@
+//! On-disk cache of audit results, keyed by content.
+//!
+//! An entry is the report for one `name@version` with one integrity, from one registry, under
+//! one set of trust material: `key = sha256(CACHE_FORMAT, name, version, integrity, registry,
+//! attestations source, trust fingerprint)`. Only `verified` and `unsigned` reports are stored;
+//! they describe immutable data (a published version's bytes, signatures and attestations).
+//!
+//! Entries are authenticated with HMAC-SHA256 under a random per-cache secret (`secret`, mode
+//! 0600). An entry that is truncated, edited, copied from another machine's cache (CI cache
+//! poisoning) or written for another key fails the MAC or the key check and is ignored: it
+//! costs a re-check, never a "verified".
+//!
+//! Layout: `<dir>/v1/<k[0..2]>/<k>.json`, `<dir>/packuments/…`, `<dir>/secret`. The default
+//! `<dir>` is `<npm cache>/_prov-native` (npm's `cache` setting, else `~/.npm`).
+
+use crate::error::{Error, Result};
+use crate::report::{Report, Status};
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+const CACHE_FORMAT: &str = "prov-native-cache-v1";
+const MAX_ENTRY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// What a cache entry is about.
+#[derive(Debug, Clone)]
+pub struct Key<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub integrity: &'a str,
+    pub registry: &'a str,
+    pub attestations: &'a str,
+    pub trust: &'a str,
+}
+
+impl Key<'_> {
+    fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            CACHE_FORMAT,
+            self.name,
+            self.version,
+            self.integrity,
+            self.registry,
+            self.attestations,
+            self.trust,
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// A cache directory with its secret.
+#[derive(Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    secret: [u8; 32],
+}
+
+impl Cache {
+    /// Open (creating if needed) the cache at `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir.join("v1")).map_err(|e| Error::io(dir, e))?;
+        let secret_path = dir.join("secret");
+        let secret = match std::fs::read(&secret_path) {
+            Ok(b) if b.len() == 32 => {
+                let mut s = [0u8; 32];
+                s.copy_from_slice(&b);
+                s
+            }
+            _ => {
+                let mut s = [0u8; 32];
+                getrandom::fill(&mut s).map_err(|e| Error::Internal(format!("random: {e}")))?;
+                write_secret(&secret_path, &s)?;
+                s
+            }
+        };
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            secret,
+        })
+    }
+
+    /// `<npm cache>/_prov-native`.
+    pub fn default_dir(config: &crate::npmrc::NpmConfig) -> Option<PathBuf> {
+        if let Some(c) = config.get("cache").filter(|c| !c.is_empty()) {
+            return Some(PathBuf::from(c).join("_prov-native"));
+        }
+        let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+        Some(PathBuf::from(home).join(".npm").join("_prov-native"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn packument_dir(&self) -> PathBuf {
+        self.dir.join("packuments")
+    }
+
+    fn path(&self, k: &str) -> PathBuf {
+        self.dir.join("v1").join(&k[..2]).join(format!("{k}.json"))
+    }
+
+    fn mac(&self, k: &str, report: &str) -> String {
+        // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
+        let mut m = match Hmac::<Sha256>::new_from_slice(&self.secret) {
+            Ok(m) => m,
+            Err(_) => return String::new(),
+        };
+        m.update(k.as_bytes());
+        m.update(&[0]);
+        m.update(report.as_bytes());
+        hex::encode(m.finalize().into_bytes())
+    }
+
+    /// The cached report, if a valid entry exists. Any defect is a miss.
+    pub async fn get(&self, key: &Key<'_>) -> Option<Report> {
+        let k = key.digest();
+        let path = self.path(&k);
+        let meta = tokio::fs::metadata(&path).await.ok()?;
+        if meta.len() > MAX_ENTRY_BYTES {
+            return None;
+        }
+        let bytes = tokio::fs::read(&path).await.ok()?;
+        let v: Value = serde_json::from_slice(&bytes).ok()?;
+        let (ek, report, mac) = (
+            v.get("key")?.as_str()?,
+            v.get("report")?.as_str()?,
+            v.get("mac")?.as_str()?,
+        );
+        let want = self.mac(&k, report);
+        if ek != k || want.is_empty() || !constant_eq(mac.as_bytes(), want.as_bytes()) {
+            return None;
+        }
+        let r: Report = serde_json::from_str(report).ok()?;
+        // Belt and braces: the entry must be about what was asked.
+        let ok = r.name == key.name
+            && r.version.as_deref() == Some(key.version)
+            && matches!(r.status, Some(Status::Verified | Status::Unsigned));
+        ok.then_some(r)
+    }
+
+    /// Store a report (only `verified` / `unsigned`). Failures are returned, callers may ignore.
+    pub async fn put(&self, key: &Key<'_>, report: &Report) -> Result<()> {
+        if !matches!(report.status, Some(Status::Verified | Status::Unsigned)) {
+            return Ok(());
+        }
+        let k = key.digest();
+        let text = serde_json::to_string(report).map_err(|e| Error::Internal(e.to_string()))?;
+        let entry = serde_json::json!({ "key": k, "report": text, "mac": self.mac(&k, &text) });
+        write_atomic(&self.path(&k), entry.to_string().as_bytes()).await
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn write_secret(path: &Path, s: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(s).map_err(|e| Error::io(path, e))
+}
+
+/// Write via a temporary file and rename, so readers never see half an entry.
+pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let parent = path
+        .parent()
+        .ok_or_else(|| Error::Internal(format!("{} has no parent", path.display())))?;
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|e| Error::io(parent, e))?;
+    let mut rnd = [0u8; 8];
+    let _ = getrandom::fill(&mut rnd);
+    let tmp = parent.join(format!(".tmp-{}", hex::encode(rnd)));
+    tokio::fs::write(&tmp, bytes)
+        .await
+        .map_err(|e| Error::io(&tmp, e))?;
+    if let Err(e) = tokio::fs::rename(&tmp, path).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key<'a>(integrity: &'a str) -> Key<'a> {
+        Key {
+            name: "a",
+            version: "1.0.0",
+            integrity,
+            registry: "http://127.0.0.1/",
+            attestations: "",
+            trust: "t",
+        }
+    }
+
+    fn report(status: Status) -> Report {
+        let mut r = Report::new("a@1.0.0", "a");
+        r.version = Some("1.0.0".into());
+        r.status = Some(status);
+        r
+    }
+
+    #[tokio::test]
+    async fn round_trip_and_tamper() {
+        let dir = std::env::temp_dir().join(format!("pn-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let c = Cache::open(&dir).unwrap();
+        let k = key("sha512-x");
+        assert!(c.get(&k).await.is_none());
+        c.put(&k, &report(Status::Verified)).await.unwrap();
+        assert!(c.get(&k).await.is_some());
+        // another integrity is another entry
+        assert!(c.get(&key("sha512-y")).await.is_none());
+        // invalid reports are never stored
+        let k2 = key("sha512-z");
+        c.put(&k2, &report(Status::Invalid)).await.unwrap();
+        assert!(c.get(&k2).await.is_none());
+        // an edited entry is a miss
+        let path = c.path(&k.digest());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("verified", "verifieD")).unwrap();
+        assert!(c.get(&k).await.is_none());
+        // an entry made under another secret (another machine) is a miss
+        c.put(&k, &report(Status::Verified)).await.unwrap();
+        std::fs::write(dir.join("secret"), [7u8; 32]).unwrap();
+        let c2 = Cache::open(&dir).unwrap();
+        assert!(c2.get(&k).await.is_none());
+        // truncated
+        std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+        assert!(c.get(&k).await.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
