@@ -163,6 +163,79 @@ export interface VerifiedAttestations {
   publishAttestation: BundleFacts | null
 }
 
+export interface AuditOptions {
+  /** Project directory: its lockfile (or node_modules) and `.npmrc`. Default `process.cwd()`. */
+  cwd?: string
+  /** A lockfile (or a directory holding one) instead of the one in `cwd`. */
+  lockfile?: string
+  registry?: string
+  attestationsRegistry?: string
+  /** Packages verified at once. Default 32. */
+  concurrency?: number
+  /** Use the on-disk result cache. Default true. */
+  cache?: boolean
+  /** Cache directory. Default `<npm cache>/_prov-native`. */
+  cacheDir?: string
+  /** Make no network request: cached results only, the rest is `unverifiable`. */
+  offline?: boolean
+  trustedRoot?: JsonSource
+  npmKeys?: JsonSource
+  /** Called as packages complete. */
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface AuditSummary {
+  total: number
+  verified: number
+  unsigned: number
+  invalid: number
+  unverifiable: number
+  /** Packages not verified: not from a registry (git, file, tarball URL, link) or unverifiable. */
+  skipped: Array<{ name: string; version: string; reason: string }>
+  /** Reports served from the cache. */
+  cached: number
+}
+
+export interface AuditResult {
+  lockfile: string
+  format: string
+  summary: AuditSummary
+  packages: Report[]
+}
+
+export interface GuardOptions extends AuditOptions {
+  /** Policy file. Default: `prov-native.config.json`, else package.json `"prov-native"`, else defaults. */
+  config?: string
+  /** The lockfile before this change. Default: the lockfile committed at git HEAD. */
+  previousLockfile?: string
+}
+
+export interface Finding {
+  /** The rule, e.g. `provenanceRegression`, `typosquat`, `dependencyConfusion`. */
+  rule: string
+  level: 'error' | 'warn'
+  name: string
+  version: string
+  message: string
+  evidence: string[]
+  /** The exception that allows it (only in `allowed`). */
+  allowedBy?: string
+}
+
+export interface GuardResult {
+  config: string
+  lockfile: string
+  previousLockfile: string | null
+  audit: AuditSummary
+  /** Findings no exception allows, errors first. */
+  findings: Finding[]
+  allowed: Finding[]
+  /** What could not be checked, and why. */
+  skipped: string[]
+  errors: number
+  warnings: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -172,12 +245,31 @@ export interface VerifiedAttestations {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Audit a dependency tree: every package of a lockfile (npm, yarn, pnpm, bun) or of
+ * `node_modules`, verified concurrently, cached on disk.
+ *
+ * Resolves with `{ summary, packages }`; each package report has the shape `verify()` gives.
+ * Rejects only for usage and configuration errors (no lockfile, malformed lockfile, bad
+ * options).
+ */
+export declare function audit(options?: AuditOptions): Promise<AuditResult>
+
+/**
  * Check bytes or a file against an SRI string with its strongest algorithm.
  *
  * Resolves `{ match, algorithm, actual }`; `match` is false only for a real mismatch. A
  * malformed SRI string rejects with `ERR_PROV_SRI`.
  */
 export declare function checkIntegrity(data: Buffer | Uint8Array | string, sri: string): Promise<IntegrityCheck>
+
+/**
+ * Run the project's policy over its lockfile (before install): audit, provenance rules,
+ * typosquatting, dependency confusion, malware advisories, install scripts.
+ *
+ * Resolves with `{ findings, allowed, skipped, errors, warnings, audit }`; rejects only for
+ * usage and configuration errors (including an invalid policy file).
+ */
+export declare function guard(options?: GuardOptions): Promise<GuardResult>
 
 /** Compute an SRI string (default `sha512`) over bytes or a file. */
 export declare function integrity(data: Buffer | Uint8Array | string, options?: { algorithms?: Array<'sha1' | 'sha256' | 'sha384' | 'sha512'> }): Promise<string>

@@ -835,7 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.audit = nativeBinding.audit
 module.exports.checkIntegrity = nativeBinding.checkIntegrity
+module.exports.guard = nativeBinding.guard
 module.exports.integrity = nativeBinding.integrity
 module.exports.verify = nativeBinding.verify
 module.exports.verifyAttestations = nativeBinding.verifyAttestations

@@ -100,8 +100,10 @@ function project (registry, pkgs, edit) {
     const version = spec.slice(at + 1)
     const doc = registry.packument(name)
     const m = doc.versions[version]
-    packages[''].dependencies[name] = version
-    packages[`node_modules/${name}`] = { version, resolved: m.dist.tarball, integrity: m.dist.integrity }
+    // A second version of a name is installed nested, as npm would.
+    const key = packages[`node_modules/${name}`] ? `node_modules/nested-${version}/node_modules/${name}` : `node_modules/${name}`
+    if (key === `node_modules/${name}`) packages[''].dependencies[name] = version
+    packages[key] = { version, resolved: m.dist.tarball, integrity: m.dist.integrity }
   }
   packages['node_modules/from-git'] = {
     version: '1.0.0',

@@ -21,7 +21,7 @@ async function startVerdaccio (uplink) {
     "  '**':",
     '    access: $all',
     '    proxy: upstream',
-    'log: { type: stdout, format: pretty, level: error }',
+    'log: { type: stdout, format: pretty, level: fatal }',
     ''
   ].join('\n'))
   const { runServer } = require('verdaccio')

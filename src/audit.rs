@@ -220,10 +220,29 @@ async fn audit_name(
         return (out, None);
     }
     let packument = match ctx.client.packument(&registry, name).await {
-        Ok(crate::registry::Fetched::Found(p)) => Some(Arc::new(p)),
-        // Let verify() report the 404 / network error per version.
-        _ => None,
+        Ok(crate::registry::Fetched::Found(p)) => Arc::new(p),
+        Ok(crate::registry::Fetched::NotFound) => {
+            let e = Error::NotFound(format!("{name} is not in {registry}"));
+            for p in misses {
+                let mut r = failed_report(p, &e);
+                r.registry = Some(registry.clone());
+                r.skipped.clear();
+                r.checks.resolve = crate::report::CheckState::Failed;
+                r.finish();
+                out.push((r, false));
+            }
+            return (out, None);
+        }
+        Err(e) => {
+            for p in misses {
+                let mut r = failed_report(p, &e);
+                r.registry = Some(registry.clone());
+                out.push((r, false));
+            }
+            return (out, None);
+        }
     };
+    let packument = Some(packument);
     for p in misses {
         let tarball = match (&opts.npm_cache, &p.integrity) {
             (Some(dir), Some(i)) => cached_tarball(dir, i).await,
@@ -240,10 +259,13 @@ async fn audit_name(
             skip_download: true,
             packument: packument.clone(),
         };
-        let report = match verify::verify(ctx, &req).await {
+        let mut report = match verify::verify(ctx, &req).await {
             Ok(r) => r,
             Err(e) => failed_report(p, &e),
         };
+        if report.version.is_none() {
+            report.version = Some(p.version.clone());
+        }
         if let (Some(c), Some(i)) = (&opts.cache, &p.integrity) {
             let key = cache::Key {
                 name: &p.name,

@@ -574,16 +574,17 @@ fn progress_callback(o: &Option<Object>) -> std::result::Result<Progress, CoreEr
     if u.get_type().ok() != Some(ValueType::Function) {
         return Err(arg("onProgress must be a function"));
     }
-    let f: Function<(u32, u32), ()> = Function::from_unknown(u).map_err(|e| arg(e.to_string()))?;
+    let f: Function<FnArgs<(u32, u32)>, ()> =
+        Function::from_unknown(u).map_err(|e| arg(e.to_string()))?;
     let tsfn = f
-        .build_threadsafe_function::<(u32, u32)>()
+        .build_threadsafe_function::<FnArgs<(u32, u32)>>()
         .weak::<true>()
         .build()
         .map_err(|e| CoreError::Internal(e.to_string()))?;
     Ok(std::sync::Arc::new(move |done, total| {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         tsfn.call(
-            (clamp(done), clamp(total)),
+            (clamp(done), clamp(total)).into(),
             ThreadsafeFunctionCallMode::NonBlocking,
         );
     }))
@@ -741,6 +742,7 @@ pub fn guard<'e>(
             lockfile: lockfile.map(PathBuf::from),
             config: config.map(PathBuf::from),
             previous_lockfile: previous.map(PathBuf::from),
+            advisories: Vec::new(),
         };
         let result = crate::guard::guard(&ctx, &cwd, &opts).await?;
         to_value(&result)

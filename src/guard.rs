@@ -33,6 +33,8 @@ pub struct Options {
     pub lockfile: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub previous_lockfile: Option<PathBuf>,
+    /// Advisory sources besides the policy's `rules.advisories.sources`.
+    pub advisories: Vec<PathBuf>,
 }
 
 /// The guard's verdict.
@@ -165,6 +167,20 @@ pub async fn guard(ctx: &Context, cwd: &Path, opts: &Options) -> Result<GuardRes
         findings.extend(policy::evaluate(&cfg, &inputs));
     }
     findings.extend(dependency_confusion(ctx, &cfg, &lock, cwd, &opts.audit).await);
+    findings.extend(typosquats(&cfg, &lock)?);
+    let (adv, notes) = {
+        let (cfg, lock, cwd, extra) = (
+            cfg.clone(),
+            lock.clone(),
+            cwd.to_path_buf(),
+            opts.advisories.clone(),
+        );
+        tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    findings.extend(adv);
+    skipped.extend(notes);
 
     policy::apply_exceptions(&cfg, &mut findings, now);
     let (allowed, mut findings): (Vec<Finding>, Vec<Finding>) =
@@ -387,10 +403,10 @@ async fn dependency_confusion(
     let (_, o) = cfg.rule("dependencyConfusion", "");
     let mut private: Vec<String> = o.private.clone().unwrap_or_default();
     private.extend(workspace_names(cwd, lock));
+    // Host and port: two registries on one host are different registries.
     let host = |u: &str| {
-        url::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
+        let u = url::Url::parse(u).ok()?;
+        Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?))
     };
     let known_hosts: Vec<String> = std::iter::once(default_registry.clone())
         .chain(scoped.iter().map(|(_, r)| r.clone()))
@@ -476,6 +492,95 @@ async fn dependency_confusion(
         }
     }
     out
+}
+
+/// Names (and install aliases) that imitate a popular package.
+fn typosquats(cfg: &Config, lock: &Lockfile) -> Result<Vec<Finding>> {
+    let det = crate::typosquat::Detector::embedded()?;
+    let mut out = Vec::new();
+    for p in &lock.packages {
+        let (lvl, _) = cfg.rule("typosquat", &p.name);
+        if lvl == Level::Off {
+            continue;
+        }
+        for n in std::iter::once(&p.name).chain(p.alias.iter()) {
+            if let Some(f) = det.check(n) {
+                out.push(Finding {
+                    rule: "typosquat".into(),
+                    level: lvl,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    message: format!("{n} imitates the popular package {}", f.target),
+                    evidence: vec![f.evidence],
+                    allowed_by: None,
+                });
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Package versions named by malware advisories. Returns findings and notes for `skipped`.
+fn advisories(
+    cfg: &Config,
+    lock: &Lockfile,
+    cwd: &Path,
+    extra: &[PathBuf],
+) -> Result<(Vec<Finding>, Vec<String>)> {
+    let (_, o) = cfg.rule("advisories", "");
+    let mut sources: Vec<PathBuf> = o
+        .sources
+        .unwrap_or_default()
+        .iter()
+        .map(|s| cwd.join(s))
+        .collect();
+    sources.extend(extra.iter().map(|s| cwd.join(s)));
+    if sources.is_empty() {
+        return Ok((
+            Vec::new(),
+            vec!["advisories: no advisory source configured (rules.advisories.sources: OSV directories or zips, package@version lists)".into()],
+        ));
+    }
+    let mut db = crate::advisories::Database::new();
+    let mut notes = Vec::new();
+    for s in &sources {
+        let stats = db
+            .load_path(s)
+            .map_err(|e| Error::Config(format!("advisory source {}: {e}", s.display())))?;
+        for e in stats.errors.iter().take(5) {
+            notes.push(format!("advisories: skipped a record: {e}"));
+        }
+    }
+    let mut out = Vec::new();
+    for p in &lock.packages {
+        let (lvl, _) = cfg.rule("advisories", &p.name);
+        if lvl == Level::Off {
+            continue;
+        }
+        let matches = db.check(&p.name, &p.version);
+        if let Some(first) = matches.first() {
+            out.push(Finding {
+                rule: "advisories".into(),
+                level: lvl,
+                name: p.name.clone(),
+                version: p.version.clone(),
+                message: format!(
+                    "named by {}{}",
+                    first.advisory.id,
+                    first
+                        .advisory
+                        .summary
+                        .as_deref()
+                        .map(|s| format!(": {s}"))
+                        .unwrap_or_default()
+                ),
+                evidence: matches.iter().map(|m| m.evidence.clone()).collect(),
+                allowed_by: None,
+            });
+        }
+    }
+    Ok((out, notes))
 }
 
 /// Names of the workspace packages (and the root): private by construction.

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![deny(unsafe_code)]
 
+pub mod advisories;
 pub mod attestation;
 pub mod audit;
 pub mod bundle;
@@ -23,6 +24,7 @@ pub mod registry_sig;
 pub mod report;
 pub mod spec;
 pub mod trust;
+pub mod typosquat;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -605,6 +605,47 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
         }
     }
 
+    // installScripts: preinstall/install/postinstall (or binding.gyp) new in this version.
+    let (lvl, o) = cfg.rule("installScripts", name);
+    let allowed = o
+        .allow
+        .as_ref()
+        .is_some_and(|l| l.iter().any(|p| glob(p, name)));
+    if lvl != Level::Off && !allowed {
+        let cur = m.map(install_scripts).unwrap_or_default();
+        let prev_v = previous_by_time(i.packument, version, true);
+        let prev = prev_v
+            .as_deref()
+            .and_then(|v| manifest(i.packument, v))
+            .map(install_scripts)
+            .unwrap_or_default();
+        let new: Vec<&(String, String)> = cur.iter().filter(|s| !prev.contains(s)).collect();
+        if !new.is_empty() {
+            let list = new
+                .iter()
+                .map(|(h, c)| format!("{h}: {c}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let before = match &prev_v {
+                Some(v) if prev.is_empty() => format!("{v} had no install scripts"),
+                Some(v) => format!(
+                    "{v} had: {}",
+                    prev.iter()
+                        .map(|(h, c)| format!("{h}: {c}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                None => "first published version".into(),
+            };
+            push(
+                "installScripts",
+                lvl,
+                format!("new install script: {list}"),
+                vec![before],
+            );
+        }
+    }
+
     // publisherChange: `_npmUser` differs from the previous version's.
     let (lvl, _) = cfg.rule("publisherChange", name);
     if lvl != Level::Off {
@@ -625,6 +666,24 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
                 }
             }
         }
+    }
+    out
+}
+
+/// The install-time scripts of a version manifest: `preinstall`, `install`, `postinstall`, and
+/// the implicit `node-gyp rebuild` of a package with `binding.gyp` (`gypfile: true`).
+pub fn install_scripts(manifest: &Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = ["preinstall", "install", "postinstall"]
+        .iter()
+        .filter_map(|h| {
+            let c = manifest.get("scripts")?.get(*h)?.as_str()?;
+            Some((h.to_string(), c.to_string()))
+        })
+        .collect();
+    if manifest.get("gypfile").and_then(Value::as_bool) == Some(true)
+        && !out.iter().any(|(h, _)| h == "install")
+    {
+        out.push(("install".into(), "node-gyp rebuild (binding.gyp)".into()));
     }
     out
 }

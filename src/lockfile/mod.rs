@@ -219,6 +219,11 @@ fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
 }
 
 /// Split `name@range` (scoped names keep their leading `@`).
+pub fn split_at_version_pub(spec: &str) -> Option<(&str, &str)> {
+    split_at_version(spec)
+}
+
+/// Split `name@range` (scoped names keep their leading `@`).
 pub(crate) fn split_at_version(spec: &str) -> Option<(&str, &str)> {
     let at = spec.get(1..)?.find('@')? + 1;
     Some((&spec[..at], &spec[at + 1..]))
