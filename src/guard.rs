@@ -167,6 +167,21 @@ pub async fn guard(ctx: &Context, cwd: &Path, opts: &Options) -> Result<GuardRes
         findings.extend(policy::evaluate(&cfg, &inputs));
     }
     findings.extend(dependency_confusion(ctx, &cfg, &lock, cwd, &opts.audit).await);
+    let changed: Vec<&LockedPackage> = registry_pkgs
+        .iter()
+        .copied()
+        .filter(|p| {
+            previous.as_ref().is_none_or(|prev| {
+                !prev
+                    .packages
+                    .iter()
+                    .any(|q| q.name == p.name && q.version == p.version)
+            })
+        })
+        .collect();
+    let (tf, notes) = tarball_rules(ctx, &cfg, &changed, &packuments, &opts.audit).await;
+    findings.extend(tf);
+    skipped.extend(notes);
     findings.extend(typosquats(&cfg, &lock)?);
     let (adv, notes) = {
         let (cfg, lock, cwd, extra) = (
@@ -492,6 +507,151 @@ async fn dependency_confusion(
         }
     }
     out
+}
+
+/// Manifest confusion and suspicious code, from the tarballs of new or changed packages
+/// (all packages when there is no previous lockfile). Bytes come from npm's cache when it
+/// has them, else from the registry; they must match the lockfile's integrity.
+async fn tarball_rules(
+    ctx: &Context,
+    cfg: &Config,
+    pkgs: &[&LockedPackage],
+    packuments: &HashMap<String, Arc<Value>>,
+    opts: &audit::Options,
+) -> (Vec<Finding>, Vec<String>) {
+    const MAX_TARBALL: usize = 64 * 1024 * 1024;
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.clamp(1, 16)));
+    let mut set = tokio::task::JoinSet::new();
+    for p in pkgs {
+        let (mc, _) = cfg.rule("manifestConfusion", &p.name);
+        let (sc, _) = cfg.rule("suspiciousCode", &p.name);
+        if mc == Level::Off && sc == Level::Off {
+            continue;
+        }
+        let manifest = packuments
+            .get(&p.name)
+            .and_then(|d| d.get("versions")?.get(&p.version).cloned());
+        let (ctx, sem, p, npm_cache) = (
+            ctx.clone(),
+            sem.clone(),
+            (*p).clone(),
+            opts.npm_cache.clone(),
+        );
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let Some(manifest) = manifest else {
+                return Err(format!("{}@{}: no registry manifest", p.name, p.version));
+            };
+            let bytes = match (&npm_cache, &p.integrity) {
+                (Some(dir), Some(i)) => audit::cached_tarball(dir, i).await,
+                _ => None,
+            };
+            let bytes = match bytes {
+                Some(b) => b,
+                None => {
+                    let url = manifest
+                        .pointer("/dist/tarball")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or_else(|| p.resolved.clone())
+                        .ok_or_else(|| format!("{}@{}: no tarball URL", p.name, p.version))?;
+                    match ctx.client.bytes(&url, MAX_TARBALL).await {
+                        Ok(Fetched::Found(b)) => b,
+                        Ok(Fetched::NotFound) => return Err(format!("{url}: 404")),
+                        Err(e) => return Err(format!("{}@{}: {e}", p.name, p.version)),
+                    }
+                }
+            };
+            let res = tokio::task::spawn_blocking(move || -> std::result::Result<_, String> {
+                if let Some(i) = p.integrity.as_deref() {
+                    let want = Integrity::parse(i).map_err(|e| e.to_string())?;
+                    crate::integrity::check(&bytes, &want)
+                        .map_err(|e| format!("{}@{}: {e}", p.name, p.version))?;
+                }
+                let pkg = crate::tarball::read(&bytes, &crate::tarball::Limits::default())
+                    .map_err(|e| format!("{}@{}: {e}", p.name, p.version))?;
+                let mism = crate::scan::manifest_confusion(&manifest, &pkg);
+                let signals = crate::scan::scan_code(&pkg, 300);
+                Ok((p, mism, signals))
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            res
+        });
+    }
+    let mut out = Vec::new();
+    let mut failed = Vec::new();
+    let mut scanned = 0usize;
+    while let Some(j) = set.join_next().await {
+        match j {
+            Ok(Ok((p, mism, signals))) => {
+                scanned += 1;
+                let (mc, _) = cfg.rule("manifestConfusion", &p.name);
+                if mc != Level::Off && !mism.is_empty() {
+                    out.push(Finding {
+                        rule: "manifestConfusion".into(),
+                        level: mc,
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        message: format!(
+                            "the registry manifest and the tarball's package.json differ in {}",
+                            mism.iter()
+                                .map(|m| m.field.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        evidence: mism
+                            .iter()
+                            .map(|m| {
+                                format!(
+                                    "{}: registry {} / tarball {}",
+                                    m.field, m.registry, m.tarball
+                                )
+                            })
+                            .collect(),
+                        allowed_by: None,
+                    });
+                }
+                let (sc, _) = cfg.rule("suspiciousCode", &p.name);
+                for s in signals {
+                    let level = if s.severity == "error" {
+                        sc
+                    } else {
+                        sc.min(Level::Warn)
+                    };
+                    if level == Level::Off {
+                        continue;
+                    }
+                    out.push(Finding {
+                        rule: "suspiciousCode".into(),
+                        level,
+                        name: p.name.clone(),
+                        version: p.version.clone(),
+                        message: format!("{} in {}", s.rule, s.file.as_deref().unwrap_or("?")),
+                        evidence: vec![s.evidence],
+                        allowed_by: None,
+                    });
+                }
+            }
+            Ok(Err(why)) => failed.push(why),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    let mut notes = Vec::new();
+    if !failed.is_empty() {
+        notes.push(format!(
+            "manifestConfusion/suspiciousCode: {} of {} tarballs not scanned: {}",
+            failed.len(),
+            failed.len() + scanned,
+            failed
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    (out, notes)
 }
 
 /// Names (and install aliases) that imitate a popular package.
