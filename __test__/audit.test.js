@@ -91,11 +91,22 @@ test('audit: a warm re-audit makes no request; a tampered entry only costs a re-
     const off = await pn.audit({ cwd: dir, cacheDir, offline: true })
     assert.equal(off.summary.verified, 2)
 
-    // Tamper with every entry: each becomes a miss and is checked again.
-    const entries = []
-    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : entries.push(path.join(d, e.name)) }
+    const all = []
+    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : all.push(path.join(d, e.name)) }
     walk(path.join(cacheDir, 'v1'))
-    assert.equal(entries.length, 2)
+    const trees = all.filter((e) => e.includes(`${path.sep}trees${path.sep}`))
+    const entries = all.filter((e) => !trees.includes(e))
+    assert.equal(trees.length, 1, 'one whole-tree entry')
+    assert.equal(entries.length, 2, 'one entry per package')
+    // A tampered whole-tree entry is a miss: the per-package entries answer, still no request.
+    for (const t of trees) fs.writeFileSync(t, fs.readFileSync(t, 'utf8').replace('"verified"', '"verifieD"'))
+    const perPackage = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(perPackage.summary.verified, 2)
+    assert.equal(perPackage.summary.cached, 2)
+    assert.equal(r2.requests.length, n)
+
+    // Tamper with every entry: each becomes a miss and is checked again.
+    for (const t of trees) fs.rmSync(t)
     for (const e of entries) {
       const j = JSON.parse(fs.readFileSync(e, 'utf8'))
       j.report = j.report.replace('"integrity":"sha512-', '"integrity":"sha512-AAAA')

@@ -17,7 +17,9 @@ use serde_json::Value;
 use sha2::Digest;
 use std::path::PathBuf;
 
-type Outcome = std::result::Result<Value, CoreError>;
+/// A result as JSON text: handing JS one string for `JSON.parse` is much faster than building
+/// the object property by property through N-API (a 1,500-package audit result: ~4 MB).
+type Outcome = std::result::Result<String, CoreError>;
 
 /// Settle a promise from a core outcome: resolve with plain data or reject with a coded error.
 fn settle<'e, F>(env: &'e Env, fut: F) -> Result<PromiseRaw<'e, Unknown<'e>>>
@@ -27,7 +29,11 @@ where
     env.spawn_future_with_callback(
         async move { Ok(fut.await) },
         |env, out: Outcome| match out {
-            Ok(v) => env.to_js_value(&v),
+            Ok(text) => {
+                let json: Object = env.get_global()?.get_named_property("JSON")?;
+                let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+                parse.call(text)
+            }
             Err(e) => Err(coded(env, &e)),
         },
     )
@@ -234,7 +240,7 @@ async fn trust_for(
 }
 
 fn to_value<T: serde::Serialize>(t: &T) -> Outcome {
-    serde_json::to_value(t).map_err(|e| CoreError::Internal(e.to_string()))
+    serde_json::to_string(t).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
 /// Verify one npm package version end to end: registry resolution, tarball integrity, registry
@@ -427,7 +433,7 @@ pub fn integrity<'e>(
         let sri = tokio::task::spawn_blocking(move || integrity::compute(&bytes, &algs).to_sri())
             .await
             .map_err(|e| CoreError::Internal(e.to_string()))?;
-        Ok(Value::String(sri))
+        to_value(&sri)
     })
 }
 
@@ -467,7 +473,7 @@ pub fn check_integrity<'e>(
                 Err(CoreError::IntegrityMismatch(_)) => false,
                 Err(e) => return Err(e),
             };
-            Ok(serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }))
+            to_value(&serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }))
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?
@@ -665,8 +671,7 @@ pub fn audit<'e>(
             cache,
             npm_cache,
         };
-        let result = crate::audit::audit(&ctx, &tree, &opts, progress).await?;
-        to_value(&result)
+        crate::audit::audit_json(&ctx, &tree, &opts, progress).await
     })
 }
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 const CACHE_FORMAT: &str = "prov-native-cache-v1";
 const MAX_ENTRY_BYTES: u64 = 8 * 1024 * 1024;
+const MAX_TREE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// What a cache entry is about.
 #[derive(Debug, Clone)]
@@ -154,6 +155,47 @@ impl Cache {
         let entry = serde_json::json!({ "key": k, "report": text, "mac": self.mac(&k, &text) });
         write_atomic(&self.path(&k), entry.to_string().as_bytes()).await
     }
+}
+
+impl Cache {
+    fn tree_path(&self, k: &str) -> PathBuf {
+        self.dir.join("v1").join("trees").join(format!("{k}.json"))
+    }
+
+    /// A whole audit result stored as JSON text, keyed by everything it depends on. Any
+    /// defect (MAC, key, size) is a miss.
+    pub async fn get_tree(&self, key: &str) -> Option<String> {
+        let path = self.tree_path(key);
+        let meta = tokio::fs::metadata(&path).await.ok()?;
+        if meta.len() > MAX_TREE_BYTES {
+            return None;
+        }
+        let bytes = tokio::fs::read(&path).await.ok()?;
+        // Layout: `<64 hex MAC>\n<key>\n<json>`.
+        let text = String::from_utf8(bytes).ok()?;
+        let (mac, rest) = text.split_once('\n')?;
+        let (k, json) = rest.split_once('\n')?;
+        let want = self.mac(k, json);
+        (k == key && !want.is_empty() && constant_eq(mac.as_bytes(), want.as_bytes()))
+            .then(|| json.to_string())
+    }
+
+    pub async fn put_tree(&self, key: &str, json: &str) -> Result<()> {
+        let text = format!("{}\n{key}\n{json}", self.mac(key, json));
+        write_atomic(&self.tree_path(key), text.as_bytes()).await
+    }
+}
+
+/// The key of a whole-tree entry: the format, the tree's packages and every input that
+/// decides their verdicts.
+pub fn tree_key(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(CACHE_FORMAT.as_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
