@@ -264,7 +264,7 @@ export declare function checkIntegrity(data: Buffer | Uint8Array | string, sri: 
 
 /**
  * Run the project's policy over its lockfile (before install): audit, provenance rules,
- * typosquatting, dependency confusion, malware advisories, install scripts.
+ * typosquatting, dependency confusion, malware advisories, install scripts, tarball scans.
  *
  * Resolves with `{ findings, allowed, skipped, errors, warnings, audit }`; rejects only for
  * usage and configuration errors (including an invalid policy file).

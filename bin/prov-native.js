@@ -60,6 +60,8 @@ const USAGE_CODES = new Set([
   'ERR_PROV_INVALID_ARG', 'ERR_PROV_CONFIG', 'ERR_PROV_TRUST_ROOT', 'ERR_PROV_KEYS', 'ERR_PROV_SPEC', 'ERR_PROV_IO'
 ])
 
+const abs = (f) => (f ? path.resolve(f) : undefined)
+
 function line (report) {
   const mark = { verified: 'ok  ', unsigned: 'WARN', invalid: 'FAIL', unverifiable: 'SKIP' }[report.status] || '??? '
   const id = report.version ? `${report.name}@${report.version}` : report.spec
@@ -93,7 +95,6 @@ async function cmdVerify (argv, io) {
   }
   if (positionals.length === 0) throw new UsageError('verify needs at least one spec, like sigstore@2.2.0')
   if (values.tarball && positionals.length > 1) throw new UsageError('--tarball applies to exactly one spec')
-  const abs = (f) => (f ? path.resolve(f) : undefined)
   const options = {
     registry: values.registry,
     attestationsRegistry: values['attestations-registry'],
@@ -115,41 +116,29 @@ async function cmdVerify (argv, io) {
   return reports.every((r) => r.status === 'verified') ? 0 : 1
 }
 
-async function cmdAudit (argv, io) {
-  const { values, positionals } = parse(argv, {
-    json: { type: 'boolean' },
-    sarif: { type: 'boolean' },
-    format: { type: 'string' },
-    concurrency: { type: 'string' },
-    'no-cache': { type: 'boolean' },
-    'cache-dir': { type: 'string' },
-    offline: { type: 'boolean' },
-    strict: { type: 'boolean' },
-    all: { type: 'boolean' },
-    registry: { type: 'string' },
-    'attestations-registry': { type: 'string' },
-    'trusted-root': { type: 'string' },
-    'npm-keys': { type: 'string' },
-    help: { type: 'boolean', short: 'h' }
-  })
-  if (values.help) {
-    io.out(USAGE)
-    return 0
-  }
-  if (positionals.length > 1) throw new UsageError('audit takes one directory or lockfile')
-  const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format || 'table')
-  if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}`)
+// Options `audit` and `guard` share.
+const TREE_FLAGS = {
+  json: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  offline: { type: 'boolean' },
+  registry: { type: 'string' },
+  'attestations-registry': { type: 'string' },
+  'trusted-root': { type: 'string' },
+  'npm-keys': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+}
+
+
+function treeOptions (values, positionals, command) {
+  if (positionals.length > 1) throw new UsageError(`${command} takes one directory or lockfile`)
   let concurrency
   if (values.concurrency !== undefined) {
     concurrency = Number(values.concurrency)
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
   }
-  const abs = (f) => (f ? path.resolve(f) : undefined)
-  const { table, sarif, progressBar } = require('./format')
-  const bar = progressBar(io.stderr || process.stderr)
-  const { audit } = require('..')
-  const result = await audit({
-    cwd: process.cwd(),
+  return {
     lockfile: abs(positionals[0]),
     registry: values.registry,
     attestationsRegistry: values['attestations-registry'],
@@ -158,9 +147,29 @@ async function cmdAudit (argv, io) {
     cacheDir: abs(values['cache-dir']),
     offline: !!values.offline,
     trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys']),
-    onProgress: (done, total) => bar.update(done, total)
+    npmKeys: abs(values['npm-keys'])
+  }
+}
+
+async function cmdAudit (argv, io) {
+  const { values, positionals } = parse(argv, {
+    ...TREE_FLAGS,
+    sarif: { type: 'boolean' },
+    format: { type: 'string' },
+    strict: { type: 'boolean' },
+    all: { type: 'boolean' }
   })
+  if (values.help) {
+    io.out(USAGE)
+    return 0
+  }
+  const options = treeOptions(values, positionals, 'audit')
+  const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format || 'table')
+  if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}`)
+  const { table, sarif, progressBar } = require('./format')
+  const bar = progressBar(io.stderr || process.stderr)
+  const { audit } = require('..')
+  const result = await audit({ ...options, cwd: process.cwd(), onProgress: (done, total) => bar.update(done, total) })
   bar.done()
   if (format === 'json') io.out(JSON.stringify(result, null, 2))
   else if (format === 'sarif') io.out(JSON.stringify(sarif(result, { version: require('../package.json').version }), null, 2))
@@ -172,46 +181,23 @@ async function cmdAudit (argv, io) {
 
 async function cmdGuard (argv, io) {
   const { values, positionals } = parse(argv, {
-    json: { type: 'boolean' },
+    ...TREE_FLAGS,
     config: { type: 'string' },
-    'previous-lockfile': { type: 'string' },
-    concurrency: { type: 'string' },
-    'no-cache': { type: 'boolean' },
-    'cache-dir': { type: 'string' },
-    offline: { type: 'boolean' },
-    registry: { type: 'string' },
-    'attestations-registry': { type: 'string' },
-    'trusted-root': { type: 'string' },
-    'npm-keys': { type: 'string' },
-    help: { type: 'boolean', short: 'h' }
+    'previous-lockfile': { type: 'string' }
   })
   if (values.help) {
     io.out(USAGE)
     return 0
   }
-  if (positionals.length > 1) throw new UsageError('guard takes one directory or lockfile')
-  let concurrency
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency)
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
-  }
-  const abs = (f) => (f ? path.resolve(f) : undefined)
+  const options = treeOptions(values, positionals, 'guard')
   const { guard } = require('..')
   // npm runs lifecycle scripts with INIT_CWD = where `npm install` was started.
   const cwd = process.env.INIT_CWD && !positionals[0] ? process.env.INIT_CWD : process.cwd()
   const result = await guard({
+    ...options,
     cwd,
-    lockfile: abs(positionals[0]),
     config: abs(values.config),
-    previousLockfile: abs(values['previous-lockfile']),
-    registry: values.registry,
-    attestationsRegistry: values['attestations-registry'],
-    concurrency,
-    cache: !values['no-cache'],
-    cacheDir: abs(values['cache-dir']),
-    offline: !!values.offline,
-    trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys'])
+    previousLockfile: abs(values['previous-lockfile'])
   })
   if (values.json) io.out(JSON.stringify(result, null, 2))
   else io.out(require('./format').findingsTable(result))

@@ -252,18 +252,12 @@ async fn audit_name(
         }
     };
     let att = opts.attestations_registry.clone().unwrap_or_default();
+
     let mut out = Vec::with_capacity(pkgs.len());
     let mut misses = Vec::new();
     for p in pkgs {
         let integrity = p.integrity.clone().unwrap_or_default();
-        let key = cache::Key {
-            name: &p.name,
-            version: &p.version,
-            integrity: &integrity,
-            registry: &registry,
-            attestations: &att,
-            trust: &ctx.trust.fingerprint,
-        };
+        let key = key_for(p, &integrity, &registry, &att, &ctx.trust.fingerprint);
         let hit = match &opts.cache {
             Some(c) if !integrity.is_empty() => c.get(&key).await,
             _ => None,
@@ -313,7 +307,9 @@ async fn audit_name(
             tarball,
             max_tarball_bytes: None,
             lock_integrity: p.integrity.clone(),
-            skip_download: true,
+            // Without a lockfile integrity (yarn berry keeps only its own zip checksum) nothing
+            // binds the install to the registry's bytes: download and hash them instead.
+            skip_download: p.integrity.is_some(),
             packument: packument.clone(),
         };
         let mut report = match verify::verify(ctx, &req).await {
@@ -324,20 +320,30 @@ async fn audit_name(
             report.version = Some(p.version.clone());
         }
         if let (Some(c), Some(i)) = (&opts.cache, &p.integrity) {
-            let key = cache::Key {
-                name: &p.name,
-                version: &p.version,
-                integrity: i,
-                registry: &registry,
-                attestations: &att,
-                trust: &ctx.trust.fingerprint,
-            };
+            let key = key_for(p, i, &registry, &att, &ctx.trust.fingerprint);
             // Best effort: a failed write costs a re-check next time.
             let _ = c.put(&key, &report).await;
         }
         out.push((report, false));
     }
     (out, packument)
+}
+
+fn key_for<'a>(
+    p: &'a LockedPackage,
+    integrity: &'a str,
+    registry: &'a str,
+    attestations: &'a str,
+    trust: &'a str,
+) -> cache::Key<'a> {
+    cache::Key {
+        name: &p.name,
+        version: &p.version,
+        integrity,
+        registry,
+        attestations,
+        trust,
+    }
 }
 
 fn failed_report(p: &LockedPackage, e: &Error) -> Report {

@@ -596,6 +596,85 @@ fn progress_callback(o: &Option<Object>) -> std::result::Result<Progress, CoreEr
     }))
 }
 
+/// Options shared by `audit` and `guard`, read from the JS object.
+struct TreeArgs {
+    root: Option<Source>,
+    keys: Option<Source>,
+    cwd: Option<String>,
+    lockfile: Option<String>,
+    registry: Option<String>,
+    attestations_registry: Option<String>,
+    concurrency: usize,
+    cache: bool,
+    cache_dir: Option<String>,
+    offline: bool,
+}
+
+impl TreeArgs {
+    fn read(env: &Env, o: &Option<Object>) -> std::result::Result<Self, CoreError> {
+        let (root, keys) = trust_sources(env, o)?;
+        let concurrency = match prop_number(o, "concurrency")? {
+            None => crate::audit::DEFAULT_CONCURRENCY,
+            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
+            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
+        };
+        Ok(Self {
+            root,
+            keys,
+            cwd: prop_string(o, "cwd")?,
+            lockfile: prop_string(o, "lockfile")?,
+            registry: prop_string(o, "registry")?,
+            attestations_registry: prop_string(o, "attestationsRegistry")?,
+            concurrency,
+            cache: prop_bool(o, "cache")?.unwrap_or(true),
+            cache_dir: prop_string(o, "cacheDir")?,
+            offline: prop_bool(o, "offline")?.unwrap_or(false),
+        })
+    }
+
+    /// Trust material, the working directory, a context whose client is offline or not with
+    /// the packument cache, and the audit options with the result cache.
+    async fn prepare(
+        self,
+    ) -> std::result::Result<(Context, PathBuf, crate::audit::Options), CoreError> {
+        let trust = trust_for(self.root, self.keys).await?;
+        let cwd = match self.cwd {
+            Some(c) => PathBuf::from(c),
+            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
+        };
+        let mut ctx = Context::new(cwd.clone(), trust)?;
+        let default_dir = crate::cache::Cache::default_dir(ctx.client.config());
+        let npm_cache = default_dir
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(std::path::Path::to_path_buf);
+        let cache = match (
+            self.cache,
+            self.cache_dir.map(|d| cwd.join(d)).or(default_dir),
+        ) {
+            (true, Some(d)) => Some(
+                tokio::task::spawn_blocking(move || crate::cache::Cache::open(&d))
+                    .await
+                    .map_err(|e| CoreError::Internal(e.to_string()))??,
+            ),
+            _ => None,
+        };
+        let mut client = ctx.client.clone().offline(self.offline);
+        if let Some(c) = &cache {
+            client = client.with_packument_cache(c.packument_dir());
+        }
+        ctx.client = client;
+        let opts = crate::audit::Options {
+            registry: self.registry,
+            attestations_registry: self.attestations_registry,
+            concurrency: self.concurrency,
+            cache,
+            npm_cache,
+        };
+        Ok((ctx, cwd, opts))
+    }
+}
+
 /// Audit a dependency tree: every package of a lockfile (npm, yarn, pnpm, bun) or of
 /// `node_modules`, verified concurrently, cached on disk.
 ///
@@ -612,71 +691,26 @@ pub fn audit<'e>(
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
-        let (root, keys) = trust_sources(env, &o)?;
-        let concurrency = match prop_number(&o, "concurrency")? {
-            None => crate::audit::DEFAULT_CONCURRENCY,
-            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
-            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
-        };
-        Ok((
-            root,
-            keys,
-            prop_string(&o, "cwd")?,
-            prop_string(&o, "lockfile")?,
-            prop_string(&o, "registry")?,
-            prop_string(&o, "attestationsRegistry")?,
-            concurrency,
-            prop_bool(&o, "cache")?.unwrap_or(true),
-            prop_string(&o, "cacheDir")?,
-            prop_bool(&o, "offline")?.unwrap_or(false),
-            progress_callback(&o)?,
-        ))
+        Ok((TreeArgs::read(env, &o)?, progress_callback(&o)?))
     })();
-    let (
-        root,
-        keys,
-        cwd,
-        lockfile,
-        registry,
-        att,
-        concurrency,
-        use_cache,
-        cache_dir,
-        offline,
-        progress,
-    ) = match prepared {
+    let (args, progress) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
     };
     settle(env, async move {
-        let trust = trust_for(root, keys).await?;
-        let cwd = match cwd {
-            Some(c) => PathBuf::from(c),
-            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
-        };
-        let (ctx, cache, npm_cache) =
-            context_with_cache(cwd.clone(), trust, use_cache, cache_dir, offline).await?;
-        let tree = {
-            let (cwd, lockfile) = (cwd.clone(), lockfile.clone());
-            tokio::task::spawn_blocking(move || {
-                crate::audit::load_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
-            })
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))??
-        };
-        let opts = crate::audit::Options {
-            registry,
-            attestations_registry: att,
-            concurrency,
-            cache,
-            npm_cache,
-        };
+        let lockfile = args.lockfile.clone();
+        let (ctx, cwd, opts) = args.prepare().await?;
+        let tree = tokio::task::spawn_blocking(move || {
+            crate::audit::load_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))??;
         crate::audit::audit_json(&ctx, &tree, &opts, progress).await
     })
 }
 
 /// Run the project's policy over its lockfile (before install): audit, provenance rules,
-/// typosquatting, dependency confusion, malware advisories, install scripts.
+/// typosquatting, dependency confusion, malware advisories, install scripts, tarball scans.
 ///
 /// Resolves with `{ findings, allowed, skipped, errors, warnings, audit }`; rejects only for
 /// usage and configuration errors (including an invalid policy file).
@@ -690,60 +724,21 @@ pub fn guard<'e>(
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
-        let (root, keys) = trust_sources(env, &o)?;
-        let concurrency = match prop_number(&o, "concurrency")? {
-            None => crate::audit::DEFAULT_CONCURRENCY,
-            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
-            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
-        };
         Ok((
-            root,
-            keys,
-            prop_string(&o, "cwd")?,
-            prop_string(&o, "lockfile")?,
-            prop_string(&o, "registry")?,
-            prop_string(&o, "attestationsRegistry")?,
-            concurrency,
-            prop_bool(&o, "cache")?.unwrap_or(true),
-            prop_string(&o, "cacheDir")?,
-            prop_bool(&o, "offline")?.unwrap_or(false),
+            TreeArgs::read(env, &o)?,
             prop_string(&o, "config")?,
             prop_string(&o, "previousLockfile")?,
         ))
     })();
-    let (
-        root,
-        keys,
-        cwd,
-        lockfile,
-        registry,
-        att,
-        concurrency,
-        use_cache,
-        cache_dir,
-        offline,
-        config,
-        previous,
-    ) = match prepared {
+    let (args, config, previous) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
     };
     settle(env, async move {
-        let trust = trust_for(root, keys).await?;
-        let cwd = match cwd {
-            Some(c) => PathBuf::from(c),
-            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
-        };
-        let (ctx, cache, npm_cache) =
-            context_with_cache(cwd.clone(), trust, use_cache, cache_dir, offline).await?;
+        let lockfile = args.lockfile.clone();
+        let (ctx, cwd, audit) = args.prepare().await?;
         let opts = crate::guard::Options {
-            audit: crate::audit::Options {
-                registry,
-                attestations_registry: att,
-                concurrency,
-                cache,
-                npm_cache,
-            },
+            audit,
             lockfile: lockfile.map(PathBuf::from),
             config: config.map(PathBuf::from),
             previous_lockfile: previous.map(PathBuf::from),
@@ -752,34 +747,4 @@ pub fn guard<'e>(
         let result = crate::guard::guard(&ctx, &cwd, &opts).await?;
         to_value(&result)
     })
-}
-
-/// A context whose client is offline or not, with the result cache and packument cache.
-async fn context_with_cache(
-    cwd: PathBuf,
-    trust: std::sync::Arc<TrustMaterial>,
-    use_cache: bool,
-    cache_dir: Option<String>,
-    offline: bool,
-) -> std::result::Result<(Context, Option<crate::cache::Cache>, Option<PathBuf>), CoreError> {
-    let mut ctx = Context::new(cwd.clone(), trust)?;
-    let default_dir = crate::cache::Cache::default_dir(ctx.client.config());
-    let npm_cache = default_dir
-        .as_deref()
-        .and_then(std::path::Path::parent)
-        .map(std::path::Path::to_path_buf);
-    let cache = match (use_cache, cache_dir.map(|d| cwd.join(d)).or(default_dir)) {
-        (true, Some(d)) => Some(
-            tokio::task::spawn_blocking(move || crate::cache::Cache::open(&d))
-                .await
-                .map_err(|e| CoreError::Internal(e.to_string()))??,
-        ),
-        _ => None,
-    };
-    let mut client = ctx.client.clone().offline(offline);
-    if let Some(c) = &cache {
-        client = client.with_packument_cache(c.packument_dir());
-    }
-    ctx.client = client;
-    Ok((ctx, cache, npm_cache))
 }

@@ -106,7 +106,7 @@ fn parse_time(v: &Value, what: &str) -> Result<Option<Timestamp>> {
 
 /// Parse npm keys in either format: the registry's `/-/npm/v1/keys`
 /// (`{keys:[{keyid, key, expires}]}`, usable for both purposes) or Sigstore TUF's
-/// `registry.npmjs.org/keys.json` (`{keys:[{keyId, keyUsage, publicKey:{rawBytes, validFor}}]}`).
+/// npm `keys.json` target (`{keys:[{keyId, keyUsage, publicKey:{rawBytes, validFor}}]}`).
 /// Each key id is recomputed from the key and must match.
 pub fn parse_npm_keys(doc: &Value, source: &'static str) -> Result<Vec<NpmKey>> {
     let keys = doc
