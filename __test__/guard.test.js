@@ -304,3 +304,16 @@ test('real fixture tarballs raise no suspiciousCode or manifestConfusion finding
   assert.ok(!r.findings.some((f) => f.rule === 'suspiciousCode' || f.rule === 'manifestConfusion'), rules(r).join('\n'))
   assert.ok(!r.skipped.some((s) => /not scanned/.test(s)), r.skipped.join('\n'))
 })
+
+test('provenanceRegression behind a mirror: said to be unchecked, and found with attestationsRegistry', async () => {
+  const mirror = await startRegistry({ mirror: true, overrides: { sigstore: addUnattestedRelease } })
+  try {
+    const dir = project(mirror, ['sigstore@5.0.1'])
+    const plain = await pn.guard({ cwd: dir, cache: false })
+    assert.ok(!plain.findings.some((f) => f.rule === 'provenanceRegression'))
+    assert.ok(plain.skipped.some((s) => /provenanceRegression.*attestationsRegistry/.test(s)), plain.skipped.join('\n'))
+    const r = await pn.guard({ cwd: dir, cache: false, attestationsRegistry: reg.url })
+    const f = r.findings.find((x) => x.rule === 'provenanceRegression')
+    assert.ok(f && f.level === 'error', rules(r).join('\n'))
+  } finally { await mirror.close() }
+})

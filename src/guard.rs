@@ -124,6 +124,18 @@ pub async fn guard(ctx: &Context, cwd: &Path, opts: &Options) -> Result<GuardRes
     )
     .await;
 
+    if opts.audit.attestations_registry.is_none()
+        && audited.packages.iter().any(|r| {
+            r.problems
+                .iter()
+                .any(|p| p.code == "ERR_PROV_ATTESTATIONS_UNAVAILABLE")
+        })
+    {
+        skipped.push(
+            "provenanceRegression, provenanceContinuity: the registry serves no attestations (a mirror?), so earlier versions' provenance is unknown; set attestationsRegistry".into(),
+        );
+    }
+
     let prev_versions: HashMap<&str, Vec<&str>> = previous
         .as_ref()
         .map(|p| {
@@ -298,11 +310,19 @@ async fn earlier_provenance(
             continue;
         }
         let prereleases = reg_opts.include_prereleases.unwrap_or(false);
-        let candidates = policy::earlier_versions(Some(&doc), &p.version, prereleases);
         let (ctx, sem, p) = (ctx.clone(), sem.clone(), (*p).clone());
         let (reg, att) = (opts.registry.clone(), opts.attestations_registry.clone());
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
+            // A mirror strips dist.attestations: read the history where attestations live.
+            let doc = match &att {
+                Some(a) => match ctx.client.packument(a, &p.name).await {
+                    Ok(Fetched::Found(d)) => Arc::new(d),
+                    _ => doc,
+                },
+                None => doc,
+            };
+            let candidates = policy::earlier_versions(Some(&doc), &p.version, prereleases);
             // The nearest earlier version that advertises attestations.
             let advertised = candidates.into_iter().find(|v| {
                 doc.pointer(&format!(
