@@ -234,6 +234,13 @@ async fn trust_for(
     root: Option<Source>,
     keys: Option<Source>,
 ) -> std::result::Result<std::sync::Arc<TrustMaterial>, CoreError> {
+    // The default material is built once; after that, handing it out is a pointer copy and
+    // not worth a trip to the blocking pool.
+    if root.is_none() && keys.is_none() {
+        if let Some(t) = TrustMaterial::default_if_loaded() {
+            return Ok(t);
+        }
+    }
     tokio::task::spawn_blocking(move || TrustMaterial::for_call(root, keys))
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))?

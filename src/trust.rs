@@ -258,6 +258,8 @@ fn check_trusted_root_shape(text: &str) -> std::result::Result<(), String> {
     }
 }
 
+static DEFAULT: OnceCell<Arc<TrustMaterial>> = OnceCell::new();
+
 impl TrustMaterial {
     pub fn load(root: &Source, keys: &Source) -> Result<Self> {
         let (root_text, trusted_root_source) =
@@ -296,9 +298,13 @@ impl TrustMaterial {
         })
     }
 
+    /// The process-wide default, if it has been built already.
+    pub fn default_if_loaded() -> Option<Arc<Self>> {
+        DEFAULT.get().cloned()
+    }
+
     /// The process-wide default (embedded or env override), built once.
     pub fn default_shared() -> Result<Arc<Self>> {
-        static DEFAULT: OnceCell<Arc<TrustMaterial>> = OnceCell::new();
         DEFAULT
             .get_or_try_init(|| Self::load(&Source::Default, &Source::Default).map(Arc::new))
             .cloned()
