@@ -12,6 +12,13 @@ const { fixturesDir } = require('./registry')
 
 const FIX = fixturesDir()
 
+// Under `npm test`, npm exports its own configuration (npm_config_cache, …) and INIT_CWD to the
+// test process; npm's precedence puts that environment above a project's .npmrc. The tests
+// build projects with their own .npmrc, so they run without it (child processes inherit this).
+for (const k of Object.keys(process.env)) {
+  if (/^npm_config_/i.test(k) || k === 'INIT_CWD') delete process.env[k]
+}
+
 function fixture (rel) {
   const file = path.join(FIX, rel)
   assert.ok(fs.existsSync(file), `fixture missing: ${file}`)

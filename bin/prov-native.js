@@ -191,11 +191,10 @@ async function cmdGuard (argv, io) {
   }
   const options = treeOptions(values, positionals, 'guard')
   const { guard } = require('..')
-  // npm runs lifecycle scripts with INIT_CWD = where `npm install` was started.
-  const cwd = process.env.INIT_CWD && !positionals[0] ? process.env.INIT_CWD : process.cwd()
+  // As a lifecycle script, npm runs this in the package's own directory: its lockfile.
   const result = await guard({
     ...options,
-    cwd,
+    cwd: process.cwd(),
     config: abs(values.config),
     previousLockfile: abs(values['previous-lockfile'])
   })
