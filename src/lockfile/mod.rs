@@ -1,44 +1,88 @@
 //! Lockfiles of every package manager, read into one model.
 //!
-//! | format | file | parser |
+//! | format | file | parsed with |
 //! |---|---|---|
-//! | npm v1, v2, v3 | `package-lock.json`, `npm-shrinkwrap.json` | `serde_json` (`npm.rs`) |
-//! | yarn classic (v1) | `yarn.lock` | a line parser (`yarn.rs`): the format is not YAML and no maintained crate reads it |
-//! | yarn berry | `yarn.lock` with `__metadata` | `serde_yaml_ng` (`yarn.rs`) |
-//! | pnpm 5.4, 6, 9 | `pnpm-lock.yaml`, one or two YAML documents | `serde_yaml_ng` (`pnpm.rs`) |
-//! | bun | `bun.lock` (JSON with trailing commas) | `json5` (`bun.rs`) |
-//! | none | `node_modules/**/package.json` | `node_modules.rs` |
+//! | npm v1, v2, v3 | `package-lock.json`, `npm-shrinkwrap.json`, `node_modules/.package-lock.json` | `serde_json` (`npm.rs`) |
+//! | yarn classic (v1) | `yarn.lock` | a port of yarn's own tokenizer and parser (`yarn_classic.rs`) |
+//! | yarn berry (v2+) | `yarn.lock` with `__metadata` | `saphyr-parser` (`yarn_berry.rs`, `yaml.rs`) |
+//! | pnpm 5.x, 6.x, 9.x | `pnpm-lock.yaml`, one YAML document or two | `saphyr-parser` (`pnpm.rs`, `yaml.rs`) |
+//! | bun | `bun.lock` (JSONC: trailing commas) | `jsonc-parser` (`bun.rs`) |
+//! | none | `node_modules/**/package.json` | `serde_json` (`node_modules.rs`) |
 //!
-//! `serde_yaml_ng` is the maintained fork of the deprecated `serde_yaml` and reads multi-document
-//! streams (pnpm's two-document lockfile); `json5` accepts bun's trailing commas.
+//! Why these crates (measured on the real lockfiles in `shared/data/lockfiles`, release build,
+//! 2 cores; inputs are untrusted, so hostile inputs were measured too):
+//! - YAML: `saphyr-parser` 0.3 events, built into values by `yaml.rs` with a depth bound.
+//!   On the 205 KB two-document pnpm lockfile: saphyr-parser events 10.6 ms, `yaml-rust2` 10 ms,
+//!   `saphyr` 15 ms, `serde_yaml_ng` 16 ms, `serde_norway` 21 ms, `serde-saphyr` 22 ms. Hostile:
+//!   `serde_yaml_ng`/`serde_norway` (libyaml ports; `serde_yaml` itself is deprecated) take time
+//!   quadratic in flow nesting (`[[[…` 32k deep, 64 KB: 4.7 s); `yaml-rust2` expands alias
+//!   bombs (9 GB after 60 s, stopped); `yaml-rust2` and `saphyr`'s tree loader overflow the stack on deep
+//!   block nesting (abort — would take Node down); `serde-saphyr` is safe but needs Rust 1.89
+//!   (this crate says 1.86) and is the slowest. saphyr-parser's iterative event stream handled
+//!   all of these; the builder refuses aliases and nesting over 64.
+//! - JSONC: `jsonc-parser` (dprint) with only comments and trailing commas allowed, which is
+//!   what bun writes: 2.1 ms on the 258 KB bun.lock, against 3.7 ms for `json5` 1.x and 82 ms
+//!   for `json5` 0.4; `json5` 1.x aborts on 200k-deep nesting (stack overflow), `jsonc-parser`
+//!   stops at its nesting limit.
+//! - yarn classic: `yarn-lock-parser` (kept, nom based) reads lines heuristically (no string
+//!   escapes, `checksum` folded into `integrity`, `expect`/`unreachable!` in library code), so
+//!   `yarn_classic.rs` ports yarn's own tokenizer/parser (~200 lines) instead, stricter than yarn
+//!   where yarn silently stops reading.
 //!
-//! Every registry package is listed once per `(name, version, source)` with all the places it
-//! is installed; workspace projects are listed in `workspaces`, not as packages.
+//! Every package is listed once per `(name, version, source)` and artifact (occurrences that
+//! claim different integrities stay apart) with all the places it is installed; workspace
+//! projects are listed in `workspaces`, not as packages. Bounds: the text
+//! is at most [`MAX_LOCKFILE_BYTES`], at most [`MAX_ENTRIES`] entries, nesting is bounded in
+//! every parser; nothing here panics on input.
 
 mod bun;
+mod graph;
 mod node_modules;
 mod npm;
 mod pnpm;
-mod yarn;
+mod yaml;
+mod yarn_berry;
+mod yarn_classic;
 
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Largest lockfile read.
+/// Largest lockfile read (bytes).
 pub const MAX_LOCKFILE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Which lockfile format.
+/// Most package entries (install locations / lockfile keys) in one lockfile.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// Lockfile names [`find`] looks for, in order of precedence.
+pub const LOCKFILE_NAMES: [&str; 5] = [
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+];
+
+/// Which lockfile format. Serialised as its [`Display`](std::fmt::Display) form (`"npm-v3"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
+    #[serde(rename = "npm-v1")]
     NpmV1,
+    #[serde(rename = "npm-v2")]
     NpmV2,
+    #[serde(rename = "npm-v3")]
     NpmV3,
+    #[serde(rename = "yarn-classic")]
     YarnClassic,
+    #[serde(rename = "yarn-berry")]
     YarnBerry,
+    /// Any pnpm lockfile; [`Lockfile::lockfile_version`] says which (`"5.4"`, `"6.0"`, `"9.0"`).
+    #[serde(rename = "pnpm")]
     Pnpm,
+    #[serde(rename = "bun")]
     Bun,
+    #[serde(rename = "node_modules")]
     NodeModules,
 }
 
@@ -57,38 +101,61 @@ impl std::fmt::Display for Format {
     }
 }
 
-/// Where a package comes from.
+/// Where a package comes from. Only `Registry` packages can be verified against a registry;
+/// the others are reported as not verifiable.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Source {
+    /// A registry package (the default or a scoped/alternative registry).
     Registry,
+    /// A git repository (also git-hosted tarballs such as codeload.github.com).
     Git { url: String },
+    /// A local tarball or directory copied in (`file:`).
     File { path: String },
+    /// A tarball at a URL that is not a registry's tarball of this name and version.
     Tarball { url: String },
+    /// A workspace project of this repository. The parsers list workspace projects in
+    /// [`Lockfile::workspaces`] instead; this is for callers that mix both.
     Workspace { path: String },
+    /// A symlink to a local directory (`link:`, npm `install-links=false`, `portal:`).
     Link { path: String },
 }
 
 /// One package version in the tree.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The flags follow npm's meaning: `dev` — needed only for development (left out by
+/// `--omit=dev`/`--prod`); `optional` — reached only through optional dependencies (left out by
+/// `--omit=optional`; both `dev` and `optional` = an optional dependency of a dev dependency);
+/// `dev_optional` — npm's `devOptional`: left out only when both are omitted. All three false:
+/// always installed. yarn lockfiles record none of this, so their packages are all "always".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LockedPackage {
     /// The real package name (an `npm:` alias resolved).
     pub name: String,
+    /// The exact version; for non-registry sources, the version the lockfile records if any,
+    /// else the reference (`file:…`, a URL).
     pub version: String,
     /// The name it is installed under, when aliased.
     pub alias: Option<String>,
-    /// SRI as the lockfile gives it.
+    /// SRI exactly as the lockfile gives it (yarn classic: when an entry has no `integrity`,
+    /// the `#<sha1>` of its `resolved` URL, as `sha1-<base64>`).
     pub integrity: Option<String>,
-    /// A lockfile checksum that is not an SRI of the tarball (yarn berry).
+    /// A lockfile checksum that is not an SRI of the npm tarball (yarn berry: a hash of yarn's
+    /// zip archive, `<cacheKey>/<sha512 hex>`).
     pub checksum: Option<String>,
+    /// The tarball URL or reference the lockfile records.
     pub resolved: Option<String>,
     pub source: Source,
     pub dev: bool,
     pub optional: bool,
+    pub dev_optional: bool,
+    /// Shipped inside its parent's tarball (`bundleDependencies`), not fetched by itself.
     pub bundled: bool,
+    /// npm v2/v3 `hasInstallScript`, pnpm 5/6 `requiresBuild`, node_modules scripts; `None`
+    /// when the lockfile does not say.
     pub has_install_script: Option<bool>,
-    /// Where it is installed (npm) or its lockfile key(s).
+    /// Where it is installed (npm: `node_modules/a/node_modules/b`; others: the lockfile keys).
     pub paths: Vec<String>,
 }
 
@@ -104,6 +171,7 @@ impl LockedPackage {
             source,
             dev: false,
             optional: false,
+            dev_optional: false,
             bundled: false,
             has_install_script: None,
             paths: Vec::new(),
@@ -116,106 +184,259 @@ impl LockedPackage {
 #[serde(rename_all = "camelCase")]
 pub struct Lockfile {
     pub format: Format,
+    /// The version the file declares: npm `1`/`2`/`3`, yarn classic `1`, yarn berry's
+    /// `__metadata.version`, pnpm `5.4`/`6.0`/`9.0`, bun `0`/`1`/`2`; empty for node_modules.
+    pub lockfile_version: String,
     pub path: PathBuf,
+    /// Sorted by name, version, source.
     pub packages: Vec<LockedPackage>,
-    /// Workspace project directories, relative to the lockfile (the root is not listed).
+    /// Workspace project directories, relative to the lockfile (the root is not listed; yarn
+    /// classic lockfiles do not record workspaces).
     pub workspaces: Vec<String>,
 }
 
-/// The lockfile in `dir`, by npm's precedence, then pnpm, yarn, bun.
-pub fn find(dir: &Path) -> Option<PathBuf> {
-    [
-        "npm-shrinkwrap.json",
-        "package-lock.json",
-        "pnpm-lock.yaml",
-        "yarn.lock",
-        "bun.lock",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .find(|p| p.is_file())
+/// What a format parser hands back before merging.
+struct Parsed {
+    format: Format,
+    lockfile_version: String,
+    packages: Vec<LockedPackage>,
+    workspaces: Vec<String>,
 }
 
-/// Read and parse a lockfile.
+/// The lockfile in `dir`, by npm's precedence (`npm-shrinkwrap.json`, `package-lock.json`), then
+/// `pnpm-lock.yaml`, `yarn.lock`, `bun.lock`. (`bun.lockb` is binary and not looked for;
+/// [`parse_file`] refuses it with an explanation.)
+pub fn find(dir: &Path) -> Option<PathBuf> {
+    LOCKFILE_NAMES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+}
+
+/// Read and parse a lockfile; the format comes from the file name, else from the content.
 pub fn parse_file(path: &Path) -> Result<Lockfile> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() > MAX_LOCKFILE_BYTES {
-        return Err(Error::TooLarge(format!(
-            "{}: {} bytes is over the {MAX_LOCKFILE_BYTES}-byte lockfile limit",
-            path.display(),
-            meta.len()
-        )));
+        return Err(too_large(&path.display().to_string(), meta.len()));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let mut l = parse_str(name, &text)?;
+    if name == "bun.lockb" {
+        return Err(bun_lockb());
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::io(path, e))?;
+    let mut l = parse_named(name, &path.display().to_string(), &text)?;
     l.path = path.to_path_buf();
     Ok(l)
 }
 
-/// Parse lockfile text; `file_name` picks the format (`bun.lockb` is refused: binary).
+/// Parse lockfile text. `file_name` (a base name or path) picks the format; an unknown name
+/// falls back to recognising the content. `bun.lockb` is refused (binary).
 pub fn parse_str(file_name: &str, text: &str) -> Result<Lockfile> {
+    parse_named(file_name, file_name, text)
+}
+
+fn parse_named(file_name: &str, what: &str, text: &str) -> Result<Lockfile> {
+    if text.len() as u64 > MAX_LOCKFILE_BYTES {
+        return Err(too_large(what, text.len() as u64));
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (format, packages, workspaces) = match file_name {
-        "package-lock.json" | "npm-shrinkwrap.json" => npm::parse(text, file_name)?,
-        "pnpm-lock.yaml" => pnpm::parse(text, file_name)?,
-        "yarn.lock" => yarn::parse(text, file_name)?,
-        "bun.lock" => bun::parse(text, file_name)?,
-        "bun.lockb" => {
-            return Err(Error::InvalidArg(
-                "bun.lockb is binary: run `bun install --save-text-lockfile` to write bun.lock"
-                    .into(),
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let kind = match base {
+        "package-lock.json" | "npm-shrinkwrap.json" | ".package-lock.json" => Kind::Npm,
+        "pnpm-lock.yaml" | ".pnpm-lock.yaml" | "lock.yaml" => Kind::Pnpm,
+        "yarn.lock" => Kind::Yarn,
+        "bun.lock" => Kind::Bun,
+        "bun.lockb" => return Err(bun_lockb()),
+        _ => sniff(text).ok_or_else(|| {
+            Error::InvalidArg(format!(
+                "{what:?} is neither a lockfile name prov-native knows ({}, bun.lockb) nor \
+                 recognisable lockfile content",
+                LOCKFILE_NAMES.join(", ")
             ))
+        })?,
+    };
+    let p = match kind {
+        Kind::Npm => npm::parse(text, what)?,
+        Kind::Pnpm => pnpm::parse(text, what)?,
+        Kind::Yarn => {
+            if yarn_berry::is_berry(text) {
+                yarn_berry::parse(text, what)?
+            } else {
+                yarn_classic::parse(text, what)?
+            }
         }
-        other => {
-            return Err(Error::InvalidArg(format!(
-                "{other:?} is not a lockfile name prov-native reads"
-            )))
-        }
+        Kind::Bun => bun::parse(text, what)?,
     };
     Ok(Lockfile {
-        format,
+        format: p.format,
+        lockfile_version: p.lockfile_version,
         path: PathBuf::from(file_name),
-        packages: dedupe(packages),
-        workspaces,
+        packages: dedupe(p.packages),
+        workspaces: p.workspaces,
     })
 }
 
-/// Read `node_modules` when there is no lockfile.
+#[derive(Clone, Copy)]
+enum Kind {
+    Npm,
+    Pnpm,
+    Yarn,
+    Bun,
+}
+
+/// Recognise a lockfile by its first significant text.
+fn sniff(text: &str) -> Option<Kind> {
+    let t = text.trim_start();
+    if t.starts_with('{') {
+        // bun.lock has a `workspaces` object and usually trailing commas; npm has neither.
+        let mut end = t.len().min(4096);
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &t[..end];
+        return Some(
+            if head.contains("\"workspaces\": {") && head.contains("configVersion")
+                || head.contains(",\n  }")
+                || head.contains(",\n    }")
+            {
+                Kind::Bun
+            } else {
+                Kind::Npm
+            },
+        );
+    }
+    if t.starts_with("lockfileVersion:") || t.starts_with("---") {
+        return Some(Kind::Pnpm);
+    }
+    if t.starts_with("# yarn lockfile v1")
+        || t.starts_with("# This file is generated by running \"yarn install\"")
+        || t.starts_with("__metadata:")
+        || t.contains("\n__metadata:")
+    {
+        return Some(Kind::Yarn);
+    }
+    None
+}
+
+fn too_large(what: &str, len: u64) -> Error {
+    Error::TooLarge(format!(
+        "{what}: {len} bytes is over the {MAX_LOCKFILE_BYTES}-byte lockfile limit"
+    ))
+}
+
+fn bun_lockb() -> Error {
+    Error::InvalidArg(
+        "bun.lockb is binary: run `bun install --save-text-lockfile` to write bun.lock".into(),
+    )
+}
+
+/// Refuse more than [`MAX_ENTRIES`] entries.
+fn check_entries(n: usize, what: &str) -> Result<()> {
+    if n > MAX_ENTRIES {
+        return Err(Error::TooLarge(format!(
+            "{what}: more than {MAX_ENTRIES} package entries"
+        )));
+    }
+    Ok(())
+}
+
+/// Read `dir/node_modules` when there is no lockfile.
 pub fn walk_node_modules(dir: &Path) -> Result<Lockfile> {
     let packages = node_modules::walk(dir)?;
     Ok(Lockfile {
         format: Format::NodeModules,
+        lockfile_version: String::new(),
         path: dir.join("node_modules"),
         packages: dedupe(packages),
         workspaces: Vec::new(),
     })
 }
 
-/// One entry per (name, version, source): paths merged; dev/optional only if every
-/// occurrence is.
-fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
-    let mut map: BTreeMap<(String, String, Source), LockedPackage> = BTreeMap::new();
-    for p in pkgs {
-        let key = (p.name.clone(), p.version.clone(), p.source.clone());
-        match map.get_mut(&key) {
-            None => {
-                map.insert(key, p);
-            }
-            Some(e) => {
-                e.paths.extend(p.paths);
-                e.dev &= p.dev;
-                e.optional &= p.optional;
-                e.bundled &= p.bundled;
-                e.integrity = e.integrity.take().or(p.integrity);
-                e.checksum = e.checksum.take().or(p.checksum);
-                e.resolved = e.resolved.take().or(p.resolved);
-                e.alias = e.alias.take().or(p.alias);
-                e.has_install_script = e.has_install_script.or(p.has_install_script);
-            }
+/// The install situations (omit nothing, `--omit=dev`, `--omit=optional`, both) in which a
+/// package is present, as bits. Merging two occurrences is a union.
+const IN_FULL: u8 = 1;
+const IN_PROD: u8 = 2;
+const IN_NO_OPT: u8 = 4;
+const IN_PROD_NO_OPT: u8 = 8;
+const IN_ALWAYS: u8 = IN_FULL | IN_PROD | IN_NO_OPT | IN_PROD_NO_OPT;
+
+fn mask_of(p: &LockedPackage) -> u8 {
+    if p.dev_optional {
+        IN_FULL | IN_PROD | IN_NO_OPT
+    } else {
+        match (p.dev, p.optional) {
+            (false, false) => IN_ALWAYS,
+            (true, false) => IN_FULL | IN_NO_OPT,
+            (false, true) => IN_FULL | IN_PROD,
+            (true, true) => IN_FULL,
         }
     }
-    map.into_values().collect()
+}
+
+/// Set `dev`, `optional`, `dev_optional` from a presence mask (0: not reached at all, which
+/// is treated as "always", the cautious reading).
+fn set_flags(p: &mut LockedPackage, m: u8) {
+    (p.dev, p.optional, p.dev_optional) = if m & IN_PROD_NO_OPT != 0 || m == 0 {
+        (false, false, false)
+    } else {
+        match (m & IN_PROD != 0, m & IN_NO_OPT != 0) {
+            (true, true) => (false, false, true),
+            (false, true) => (true, false, false),
+            (true, false) => (false, true, false),
+            (false, false) => (true, true, false),
+        }
+    };
+}
+
+/// Whether occurrence `b` is the same artifact as group `a`: the same integrity (or none in
+/// both), and the same `resolved` unless both are pinned by that integrity.
+fn same_artifact(a: &LockedPackage, b: &LockedPackage) -> bool {
+    a.integrity == b.integrity
+        && (a.integrity.is_some()
+            || a.resolved.is_none()
+            || b.resolved.is_none()
+            || a.resolved == b.resolved)
+}
+
+/// One entry per (name, version, source) — and per artifact: occurrences that claim a
+/// different integrity (npm lockfiles do lock one version with sha1 at some paths and sha512
+/// at others) or an unpinned different `resolved` stay apart, so that each claim is checked.
+/// Paths are merged, flags merged as "present if any occurrence is present", metadata taken
+/// from the first occurrence that has it. Sorted by name, version, source.
+fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
+    type Group = (LockedPackage, u8);
+    let mut map: BTreeMap<(String, String, Source), Vec<Group>> = BTreeMap::new();
+    for p in pkgs {
+        let key = (p.name.clone(), p.version.clone(), p.source.clone());
+        let m = mask_of(&p);
+        let groups = map.entry(key).or_default();
+        let Some((e, em)) = groups.iter_mut().find(|(e, _)| same_artifact(e, &p)) else {
+            groups.push((p, m));
+            continue;
+        };
+        *em |= m;
+        for path in p.paths {
+            if !e.paths.contains(&path) {
+                e.paths.push(path);
+            }
+        }
+        e.bundled &= p.bundled;
+        e.checksum = e.checksum.take().or(p.checksum);
+        e.resolved = e.resolved.take().or(p.resolved);
+        e.alias = e.alias.take().or(p.alias);
+        e.has_install_script = match (e.has_install_script, p.has_install_script) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
+    }
+    map.into_values()
+        .flatten()
+        .map(|(mut p, m)| {
+            set_flags(&mut p, m);
+            p
+        })
+        .collect()
 }
 
 /// Split `name@range` (scoped names keep their leading `@`).
@@ -223,44 +444,110 @@ pub fn split_at_version_pub(spec: &str) -> Option<(&str, &str)> {
     split_at_version(spec)
 }
 
-/// Split `name@range` (scoped names keep their leading `@`).
+/// Split `name@range` at the first `@` after the first character.
 pub(crate) fn split_at_version(spec: &str) -> Option<(&str, &str)> {
     let at = spec.get(1..)?.find('@')? + 1;
     Some((&spec[..at], &spec[at + 1..]))
 }
 
-/// Classify a URL or spec that is not a plain registry version.
+/// The install name at the end of a `/`-separated path (`a/node_modules/@s/b` → `@s/b`).
+pub(crate) fn last_name(path: &str) -> &str {
+    let mut it = path.rsplitn(3, '/');
+    let last = it.next().unwrap_or(path);
+    match it.next() {
+        Some(scope) if scope.starts_with('@') => {
+            let start = path.len() - last.len() - scope.len() - 1;
+            path.get(start..).unwrap_or(last)
+        }
+        _ => last,
+    }
+}
+
+/// Whether `v` is an exact semver version.
+pub(crate) fn is_version(v: &str) -> bool {
+    nodejs_semver::Version::parse(v).is_ok()
+}
+
+/// The version in a registry's tarball URL for `name`: `…/<name>/-/<base>-<version>.tgz`
+/// (npm, yarn, Verdaccio, Artifactory, `%2f`-escaped scopes) or `…/<name>/<version>.tgz`
+/// (npm.jsr.io).
+pub(crate) fn registry_tarball_version(url: &str, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let path = rest.split(['#', '?']).next()?;
+    let path = path
+        .replace("%2f", "/")
+        .replace("%2F", "/")
+        .replace("%40", "@");
+    let base = name.rsplit('/').next()?;
+    let file = if let Some(i) = path.find(&format!("/{name}/-/")) {
+        &path[i + name.len() + 4..]
+    } else {
+        let i = path.rfind(&format!("/{name}/"))?;
+        let f = &path[i + name.len() + 2..];
+        let v = f.strip_suffix(".tgz")?;
+        return (is_version(v) && !v.contains('/')).then(|| v.to_string());
+    };
+    let v = file
+        .strip_prefix(base)?
+        .strip_prefix('-')?
+        .strip_suffix(".tgz")?;
+    (is_version(v) && !v.contains('/')).then(|| v.to_string())
+}
+
+/// Whether a spec or URL names a git repository, or is a git host's tarball of a commit
+/// (pnpm's `isGitHostedTarballUrl`: what `github:`/`gitlab:`/`bitbucket:` specs resolve to).
+/// A user-written archive URL (`github.com/o/r/archive/v1.tar.gz`) is a plain tarball, as npm
+/// calls it.
+pub(crate) fn is_git(r: &str) -> bool {
+    let r = r.trim();
+    let plain = r.split('#').next().unwrap_or(r);
+    let hosted_tarball = [
+        "https://codeload.github.com/",
+        "https://bitbucket.org/",
+        "https://gitlab.com/",
+    ]
+    .iter()
+    .any(|h| r.starts_with(h))
+        && r.contains("tar.gz");
+    [
+        "git+",
+        "git://",
+        "git@",
+        "ssh://",
+        "github:",
+        "gitlab:",
+        "bitbucket:",
+        "gist:",
+    ]
+    .iter()
+    .any(|p| r.starts_with(p))
+        || hosted_tarball
+        || ((r.starts_with("https://") || r.starts_with("http://"))
+            && (plain.ends_with(".git") || r.contains("#commit=")))
+}
+
+/// Classify a resolved URL or reference of package `name` (registry tarball URLs, git, `file:`,
+/// `link:`, other URLs, local paths).
 pub(crate) fn source_of(resolved: &str, name: &str) -> Source {
     let r = resolved.trim();
-    if r.starts_with("git+")
-        || r.starts_with("git://")
-        || r.starts_with("git@")
-        || r.starts_with("github:")
-        || r.starts_with("gitlab:")
-        || r.starts_with("bitbucket:")
-        || r.contains("codeload.github.com")
-    {
+    if is_git(r) {
         return Source::Git { url: r.into() };
     }
     if let Some(p) = r.strip_prefix("file:") {
-        return Source::File { path: p.into() };
+        return Source::File {
+            path: p.split('#').next().unwrap_or(p).into(),
+        };
     }
-    if let Some(p) = r.strip_prefix("link:") {
+    if let Some(p) = r.strip_prefix("link:").or(r.strip_prefix("portal:")) {
         return Source::Link { path: p.into() };
     }
     if r.starts_with("http://") || r.starts_with("https://") {
-        // Registry tarballs live at `<registry>/<name>/-/<file>.tgz`.
-        let base = name.rsplit('/').next().unwrap_or(name);
-        let plain = r.split(['#', '?']).next().unwrap_or(r);
-        let at_registry_path = plain.contains(&format!("/{name}/-/"))
-            || plain.contains(&format!("/{}/-/", name.replace('/', "%2f")))
-            || plain.contains(&format!("/{}/-/", name.replace('/', "%2F")));
-        if at_registry_path
-            && plain
-                .rsplit('/')
-                .next()
-                .is_some_and(|f| f.starts_with(base))
-        {
+        if registry_tarball_version(r, name).is_some() {
             return Source::Registry;
         }
         return Source::Tarball { url: r.into() };
@@ -282,16 +569,121 @@ mod tests {
             source_of("https://r.example/@a%2fb/-/b-1.0.0.tgz", "@a/b"),
             Source::Registry
         );
+        assert_eq!(
+            source_of(
+                "https://npm.jsr.io/~/11/@jsr/act__act/0.1.3.tgz",
+                "@jsr/act__act"
+            ),
+            Source::Registry
+        );
+        assert_eq!(
+            registry_tarball_version(
+                "https://registry.yarnpkg.com/@babel/core/-/core-7.26.9.tgz#71838542a4",
+                "@babel/core"
+            )
+            .as_deref(),
+            Some("7.26.9")
+        );
         assert!(matches!(
             source_of("https://cdn.example/x.tgz", "x"),
             Source::Tarball { .. }
         ));
         assert!(matches!(
-            source_of("git+ssh://git@github.com/a/b.git#abc", "b"),
-            Source::Git { .. }
+            source_of("https://github.com/a/b/archive/v1.tar.gz", "b"),
+            Source::Tarball { .. }
         ));
-        assert!(matches!(source_of("file:../x", "x"), Source::File { .. }));
+        assert!(matches!(
+            source_of(
+                "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+                "isnum"
+            ),
+            Source::Tarball { .. }
+        ));
+        for g in [
+            "git+ssh://git@github.com/a/b.git#abc",
+            "github:a/b#abc",
+            "https://codeload.github.com/a/b/tar.gz/abc",
+            "https://github.com/a/b.git#commit=abc",
+        ] {
+            assert!(matches!(source_of(g, "b"), Source::Git { .. }), "{g}");
+        }
+        assert_eq!(
+            source_of("file:../x.tgz#deadbeef", "x"),
+            Source::File {
+                path: "../x.tgz".into()
+            }
+        );
+        assert!(matches!(source_of("link:../x", "x"), Source::Link { .. }));
         assert_eq!(split_at_version("@a/b@^1"), Some(("@a/b", "^1")));
         assert_eq!(split_at_version("a@npm:b@1"), Some(("a", "npm:b@1")));
+        assert_eq!(split_at_version("@"), None);
+        assert_eq!(last_name("node_modules/a/node_modules/@s/b"), "@s/b");
+        assert_eq!(last_name("a/b"), "b");
+        assert_eq!(last_name("@s/b"), "@s/b");
+        assert_eq!(last_name("b"), "b");
+    }
+
+    #[test]
+    fn flags_merge_like_installs() {
+        let p = |dev, optional, dev_optional| {
+            let mut p = LockedPackage::new("a", "1.0.0", Source::Registry);
+            (p.dev, p.optional, p.dev_optional) = (dev, optional, dev_optional);
+            p.paths.push(format!("{dev}{optional}{dev_optional}"));
+            p
+        };
+        let flags = |v: Vec<LockedPackage>| {
+            let d = dedupe(v);
+            assert_eq!(d.len(), 1);
+            (d[0].dev, d[0].optional, d[0].dev_optional)
+        };
+        for one in [
+            (false, false, false),
+            (true, false, false),
+            (false, true, false),
+            (true, true, false),
+            (false, false, true),
+        ] {
+            assert_eq!(flags(vec![p(one.0, one.1, one.2)]), one, "round trip");
+        }
+        // dev somewhere, optional elsewhere: present unless both are omitted.
+        assert_eq!(
+            flags(vec![p(true, false, false), p(false, true, false)]),
+            (false, false, true)
+        );
+        // Prod anywhere wins.
+        assert_eq!(
+            flags(vec![p(true, true, false), p(false, false, false)]),
+            (false, false, false)
+        );
+        // Optional of a dev dependency plus dev: dev.
+        assert_eq!(
+            flags(vec![p(true, true, false), p(true, false, false)]),
+            (true, false, false)
+        );
+    }
+
+    #[test]
+    fn sniffing() {
+        assert!(matches!(
+            sniff("{\n  \"lockfileVersion\": 3"),
+            Some(Kind::Npm)
+        ));
+        assert!(matches!(
+            sniff("{\n  \"lockfileVersion\": 1,\n  \"configVersion\": 0,\n  \"workspaces\": {"),
+            Some(Kind::Bun)
+        ));
+        assert!(matches!(
+            sniff("lockfileVersion: '9.0'\n"),
+            Some(Kind::Pnpm)
+        ));
+        assert!(matches!(sniff("# yarn lockfile v1\n"), Some(Kind::Yarn)));
+        assert!(sniff("hello").is_none());
+        // A multi-byte character across the sniffed prefix.
+        let long = format!("{{\"a\": \"{}\"}}", "é".repeat(3000));
+        assert!(matches!(sniff(&long), Some(Kind::Npm)));
+        assert_eq!(
+            parse_str("x.txt", "hello").unwrap_err().code(),
+            "ERR_PROV_INVALID_ARG"
+        );
     }
 }
