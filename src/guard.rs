@@ -590,8 +590,8 @@ async fn tarball_rules(
                 }
                 let pkg = crate::tarball::read(&bytes, &crate::tarball::Limits::default())
                     .map_err(|e| format!("{}@{}: {e}", p.name, p.version))?;
-                let mism = crate::scan::manifest_confusion(&manifest, &pkg);
-                let signals = crate::scan::scan_code(&pkg, 300);
+                let mism = crate::scan::manifest_confusion_package(&manifest, &pkg);
+                let signals = crate::scan::scan_code(&pkg);
                 Ok((p, mism, signals))
             })
             .await
@@ -616,19 +616,16 @@ async fn tarball_rules(
                         message: format!(
                             "the registry manifest and the tarball's package.json differ in {}",
                             mism.iter()
-                                .map(|m| m.field.as_str())
+                                .filter_map(|m| match &m.signal {
+                                    crate::scan::Signal::ManifestMismatch { field, .. } => {
+                                        Some(field.as_str())
+                                    }
+                                    _ => None,
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                        evidence: mism
-                            .iter()
-                            .map(|m| {
-                                format!(
-                                    "{}: registry {} / tarball {}",
-                                    m.field, m.registry, m.tarball
-                                )
-                            })
-                            .collect(),
+                        evidence: mism.iter().map(|m| m.evidence.clone()).collect(),
                         allowed_by: None,
                     });
                 }
