@@ -1,8 +1,10 @@
 //! The JavaScript face: argument conversion, scheduling, and coded errors. No logic.
 //!
 //! Every export returns a Promise. Arguments are checked here: a wrong type rejects with
-//! `ERR_PROV_INVALID_ARG`. Work runs on napi's tokio runtime (I/O) and `spawn_blocking`
-//! (CPU: hashing, signature checks), never on the JS thread. Failures reject with an `Error`
+//! `ERR_PROV_INVALID_ARG`. Network work runs on napi's tokio runtime (CPU parts of it on
+//! `spawn_blocking`); calls whose input is in memory or on local disk (`verifyBundle`,
+//! `verifyAttestations`, `integrity`, `checkIntegrity`) run as one [`CpuTask`] on libuv's pool.
+//! Nothing runs on the JS thread. Failures reject with an `Error`
 //! whose `code` is the core error's stable code.
 
 use crate::bundle::{self, VerifyOptions};
@@ -11,7 +13,7 @@ use crate::integrity::{self, Algorithm, Integrity};
 use crate::trust::{Source, TrustMaterial};
 use crate::verify::{self, AttestationSource, Context, Request};
 use napi::bindgen_prelude::*;
-use napi::{Env, ValueType};
+use napi::{Env, ScopedTask, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 use sha2::Digest;
@@ -52,6 +54,63 @@ fn rejected<'e>(env: &'e Env, e: CoreError) -> Result<PromiseRaw<'e, Unknown<'e>
     settle(env, async move { Err(e) })
 }
 
+/// CPU-bound work on libuv's thread pool (`AsyncTask`): one hop there and one back, where a
+/// tokio future plus `spawn_blocking` takes four. For calls whose input is already in memory or
+/// on local disk (bundle verification, hashing).
+pub struct CpuTask {
+    work: Option<Box<dyn FnOnce() -> Outcome + Send>>,
+    error: Option<CoreError>,
+}
+
+impl CpuTask {
+    fn new(work: impl FnOnce() -> Outcome + Send + 'static) -> AsyncTask<Self> {
+        AsyncTask::new(CpuTask {
+            work: Some(Box::new(work)),
+            error: None,
+        })
+    }
+
+    /// A task that rejects with `e` (argument errors reject the promise; they never throw).
+    fn failed(e: CoreError) -> AsyncTask<Self> {
+        AsyncTask::new(CpuTask {
+            work: None,
+            error: Some(e),
+        })
+    }
+}
+
+impl<'t> ScopedTask<'t> for CpuTask {
+    type Output = String;
+    type JsValue = Unknown<'t>;
+
+    fn compute(&mut self) -> Result<String> {
+        let Some(work) = self.work.take() else {
+            return Err(Error::from_reason("rejected before it ran"));
+        };
+        // A panic must reject this call, not unwind into libuv.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(CoreError::Internal("verification panicked".into())));
+        out.map_err(|e| {
+            let napi_err = Error::from_reason(e.to_string());
+            self.error = Some(e);
+            napi_err
+        })
+    }
+
+    fn resolve(&mut self, env: &'t Env, text: String) -> Result<Unknown<'t>> {
+        let json: Object = env.get_global()?.get_named_property("JSON")?;
+        let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+        parse.call(text)
+    }
+
+    fn reject(&mut self, env: &'t Env, err: Error) -> Result<Unknown<'t>> {
+        match self.error.take() {
+            Some(e) => Err(coded(env, &e)),
+            None => Err(err),
+        }
+    }
+}
+
 fn arg(msg: impl Into<String>) -> CoreError {
     CoreError::InvalidArg(msg.into())
 }
@@ -63,6 +122,23 @@ enum BytesOrPath {
 }
 
 impl BytesOrPath {
+    /// [`Self::read`] on the calling thread (libuv pool tasks).
+    fn read_blocking(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
+        match self {
+            BytesOrPath::Bytes(b) => Ok(b),
+            BytesOrPath::Path(p) => {
+                let meta = std::fs::metadata(&p).map_err(|e| CoreError::io(&p, e))?;
+                if meta.len() > max as u64 {
+                    return Err(CoreError::TooLarge(format!(
+                        "{p}: {} bytes is over the {max}-byte limit",
+                        meta.len()
+                    )));
+                }
+                std::fs::read(&p).map_err(|e| CoreError::io(&p, e))
+            }
+        }
+    }
+
     async fn read(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
         match self {
             BytesOrPath::Bytes(b) => Ok(b),
@@ -145,6 +221,19 @@ fn json_input(
 }
 
 impl JsonInput {
+    /// [`Self::text`] on the calling thread (libuv pool tasks).
+    fn read_text(self, max: usize) -> std::result::Result<(String, String), CoreError> {
+        match self {
+            JsonInput::Text(t) => Ok((t, "option".into())),
+            JsonInput::Path(p) => {
+                let bytes = BytesOrPath::Path(p.clone()).read_blocking(max)?;
+                let t = String::from_utf8(bytes)
+                    .map_err(|_| CoreError::json(p.clone(), "not UTF-8"))?;
+                Ok((t, p))
+            }
+        }
+    }
+
     async fn text(self, max: usize) -> std::result::Result<(String, String), CoreError> {
         match self {
             JsonInput::Text(t) => Ok((t, "option".into())),
@@ -345,7 +434,7 @@ pub fn verify_bundle<'e>(
     env: &'e Env,
     bundle: Unknown<'e>,
     options: Option<Unknown<'e>>,
-) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+) -> Result<AsyncTask<CpuTask>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let input = json_input(env, bundle, "bundle", false)?;
         let o = self::options(options)?;
@@ -379,22 +468,18 @@ pub fn verify_bundle<'e>(
     })();
     let (input, root, keys, artifact, mut opts) = match prepared {
         Ok(p) => p,
-        Err(e) => return rejected(env, e),
+        Err(e) => return Ok(CpuTask::failed(e)),
     };
-    settle(env, async move {
-        let (text, _) = input.text(bundle::MAX_BUNDLE_BYTES).await?;
+    Ok(CpuTask::new(move || {
+        let (text, _) = input.read_text(bundle::MAX_BUNDLE_BYTES)?;
         if let Some(a) = artifact {
-            opts.artifact = Some(a.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?);
+            opts.artifact = Some(a.read_blocking(crate::registry::DEFAULT_MAX_TARBALL_BYTES)?);
         }
-        let trust = trust_for(root, keys).await?;
-        tokio::task::spawn_blocking(move || {
-            let pb = bundle::parse(&text)?;
-            let facts = bundle::verify(&pb, &opts, &trust)?;
-            to_value(&facts)
-        })
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-    })
+        let trust = TrustMaterial::for_call(root, keys)?;
+        let pb = bundle::parse(&text)?;
+        let facts = bundle::verify(&pb, &opts, &trust)?;
+        to_value(&facts)
+    }))
 }
 
 fn algorithms(env: &Env, o: &Option<Object>) -> std::result::Result<Vec<Algorithm>, CoreError> {
@@ -425,7 +510,7 @@ pub fn integrity<'e>(
     env: &'e Env,
     data: Unknown<'e>,
     options: Option<Unknown<'e>>,
-) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+) -> Result<AsyncTask<CpuTask>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let src = bytes_or_path(data, "data")?;
         let o = self::options(options)?;
@@ -433,15 +518,12 @@ pub fn integrity<'e>(
     })();
     let (src, algs) = match prepared {
         Ok(p) => p,
-        Err(e) => return rejected(env, e),
+        Err(e) => return Ok(CpuTask::failed(e)),
     };
-    settle(env, async move {
-        let bytes = src.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?;
-        let sri = tokio::task::spawn_blocking(move || integrity::compute(&bytes, &algs).to_sri())
-            .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?;
-        to_value(&sri)
-    })
+    Ok(CpuTask::new(move || {
+        let bytes = src.read_blocking(crate::registry::DEFAULT_MAX_TARBALL_BYTES)?;
+        to_value(&integrity::compute(&bytes, &algs).to_sri())
+    }))
 }
 
 /// Check bytes or a file against an SRI string with its strongest algorithm.
@@ -452,11 +534,7 @@ pub fn integrity<'e>(
     ts_args_type = "data: Buffer | Uint8Array | string, sri: string",
     ts_return_type = "Promise<IntegrityCheck>"
 )]
-pub fn check_integrity<'e>(
-    env: &'e Env,
-    data: Unknown<'e>,
-    sri: Unknown<'e>,
-) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+pub fn check_integrity<'e>(data: Unknown<'e>, sri: Unknown<'e>) -> Result<AsyncTask<CpuTask>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let src = bytes_or_path(data, "data")?;
         if sri.get_type().map_err(|e| arg(e.to_string()))? != ValueType::String {
@@ -467,24 +545,24 @@ pub fn check_integrity<'e>(
     })();
     let (src, expected) = match prepared {
         Ok(p) => p,
-        Err(e) => return rejected(env, e),
+        Err(e) => return Ok(CpuTask::failed(e)),
     };
-    settle(env, async move {
-        let bytes = src.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?;
-        tokio::task::spawn_blocking(move || {
-            let strongest = expected.strongest().map(|h| h.algorithm).unwrap_or(Algorithm::Sha512);
-            let actual = integrity::compute(&bytes, &[strongest]).to_sri();
-            let ok = integrity::check(&bytes, &expected);
-            let matched = match ok {
-                Ok(_) => true,
-                Err(CoreError::IntegrityMismatch(_)) => false,
-                Err(e) => return Err(e),
-            };
-            to_value(&serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }))
-        })
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-    })
+    Ok(CpuTask::new(move || {
+        let bytes = src.read_blocking(crate::registry::DEFAULT_MAX_TARBALL_BYTES)?;
+        let strongest = expected
+            .strongest()
+            .map(|h| h.algorithm)
+            .unwrap_or(Algorithm::Sha512);
+        let actual = integrity::compute(&bytes, &[strongest]).to_sri();
+        let matched = match integrity::check(&bytes, &expected) {
+            Ok(_) => true,
+            Err(CoreError::IntegrityMismatch(_)) => false,
+            Err(e) => return Err(e),
+        };
+        to_value(
+            &serde_json::json!({ "match": matched, "algorithm": strongest.name(), "actual": actual }),
+        )
+    }))
 }
 
 /// Verify npm attestations (an attestations response or bundles, JSON or JSONL) for a package
@@ -501,7 +579,7 @@ pub fn verify_attestations<'e>(
     env: &'e Env,
     attestations: Unknown<'e>,
     options: Unknown<'e>,
-) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+) -> Result<AsyncTask<CpuTask>> {
     let prepared = (|| -> std::result::Result<_, CoreError> {
         let input = json_input(env, attestations, "attestations", true)?;
         let o = self::options(Some(options))?;
@@ -527,44 +605,35 @@ pub fn verify_attestations<'e>(
     })();
     let (input, root, keys, name, version, sri, tarball) = match prepared {
         Ok(p) => p,
-        Err(e) => return rejected(env, e),
+        Err(e) => return Ok(CpuTask::failed(e)),
     };
-    settle(env, async move {
-        let (text, origin) = input.text(bundle::MAX_BUNDLE_BYTES * 4).await?;
-        let bytes = match tarball {
-            Some(t) => Some(t.read(crate::registry::DEFAULT_MAX_TARBALL_BYTES).await?),
-            None => None,
+    Ok(CpuTask::new(move || {
+        let (text, origin) = input.read_text(bundle::MAX_BUNDLE_BYTES * 4)?;
+        let bytes = tarball
+            .map(|t| t.read_blocking(crate::registry::DEFAULT_MAX_TARBALL_BYTES))
+            .transpose()?;
+        let trust = TrustMaterial::for_call(root, keys)?;
+        let sha512 = match (&sri, &bytes) {
+            (Some(i), b) => {
+                let h = i.get(Algorithm::Sha512).ok_or_else(|| {
+                    CoreError::SriParse("integrity has no sha512 to bind attestations to".into())
+                })?;
+                if let Some(b) = b {
+                    integrity::check(b, i)?;
+                }
+                h.digest.clone()
+            }
+            (None, Some(b)) => sha2::Sha512::digest(b).to_vec(),
+            (None, None) => return Err(arg("options.integrity or options.tarball is required")),
         };
-        let trust = trust_for(root, keys).await?;
-        tokio::task::spawn_blocking(move || {
-            let sha512 = match (&sri, &bytes) {
-                (Some(i), b) => {
-                    let h = i.get(Algorithm::Sha512).ok_or_else(|| {
-                        CoreError::SriParse(
-                            "integrity has no sha512 to bind attestations to".into(),
-                        )
-                    })?;
-                    if let Some(b) = b {
-                        integrity::check(b, i)?;
-                    }
-                    h.digest.clone()
-                }
-                (None, Some(b)) => sha2::Sha512::digest(b).to_vec(),
-                (None, None) => {
-                    return Err(arg("options.integrity or options.tarball is required"))
-                }
-            };
-            let entries = crate::attestation::entries(bundle::json_documents(&text, &origin)?)?;
-            let target = crate::attestation::Target {
-                name,
-                version,
-                sha512,
-            };
-            to_value(&crate::attestation::verify_all(&entries, &target, &trust)?)
-        })
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-    })
+        let entries = crate::attestation::entries(bundle::json_documents(&text, &origin)?)?;
+        let target = crate::attestation::Target {
+            name,
+            version,
+            sha512,
+        };
+        to_value(&crate::attestation::verify_all(&entries, &target, &trust)?)
+    }))
 }
 
 fn prop_bool(o: &Option<Object>, key: &str) -> std::result::Result<Option<bool>, CoreError> {

@@ -260,18 +260,40 @@ fn check_trusted_root_shape(text: &str) -> std::result::Result<(), String> {
 
 static DEFAULT: OnceCell<Arc<TrustMaterial>> = OnceCell::new();
 
+/// How many overridden trust-material sets [`TrustMaterial::for_call`] keeps built.
+pub const OVERRIDE_CACHE: usize = 8;
+
+type OverrideKey = (String, String, String);
+static OVERRIDES: std::sync::Mutex<Vec<(OverrideKey, Arc<TrustMaterial>)>> =
+    std::sync::Mutex::new(Vec::new());
+
 impl TrustMaterial {
     pub fn load(root: &Source, keys: &Source) -> Result<Self> {
-        let (root_text, trusted_root_source) =
-            read_source(root, "PROV_NATIVE_TRUSTED_ROOT", EMBEDDED_TRUSTED_ROOT)?;
+        let root = read_source(root, "PROV_NATIVE_TRUSTED_ROOT", EMBEDDED_TRUSTED_ROOT)?;
+        let keys = read_source(keys, "PROV_NATIVE_NPM_KEYS", EMBEDDED_NPM_KEYS)?;
+        Self::build(root, keys)
+    }
+
+    /// SHA-256 over the trusted root and keys texts.
+    fn fingerprint_of(root_text: &str, keys_text: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update((root_text.len() as u64).to_be_bytes());
+        h.update(root_text.as_bytes());
+        h.update(keys_text.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    fn build(
+        (root_text, trusted_root_source): (String, String),
+        (keys_text, npm_keys_source): (String, String),
+    ) -> Result<Self> {
         check_trusted_root_shape(&root_text)
             .map_err(|e| Error::TrustRoot(format!("{trusted_root_source}: {e}")))?;
         let trusted_root = TrustedRoot::from_json(&root_text)
             .map_err(|e| Error::TrustRoot(format!("{trusted_root_source}: {e}")))?;
         let verifier = Verifier::new(&trusted_root)
             .map_err(|e| Error::TrustRoot(format!("{trusted_root_source}: {e}")))?;
-        let (keys_text, npm_keys_source) =
-            read_source(keys, "PROV_NATIVE_NPM_KEYS", EMBEDDED_NPM_KEYS)?;
         let doc: Value = serde_json::from_str(&keys_text)
             .map_err(|e| Error::Keys(format!("{npm_keys_source}: {e}")))?;
         let source = if npm_keys_source == "embedded" {
@@ -280,16 +302,8 @@ impl TrustMaterial {
             "file"
         };
         let npm_keys = parse_npm_keys(&doc, source)?;
-        let fingerprint = {
-            use sha2::{Digest, Sha256};
-            let mut h = Sha256::new();
-            h.update((root_text.len() as u64).to_be_bytes());
-            h.update(root_text.as_bytes());
-            h.update(keys_text.as_bytes());
-            hex::encode(h.finalize())
-        };
         Ok(Self {
-            fingerprint,
+            fingerprint: Self::fingerprint_of(&root_text, &keys_text),
             trusted_root,
             verifier,
             npm_keys,
@@ -311,14 +325,50 @@ impl TrustMaterial {
     }
 
     /// Resolve the material for one call: shared default unless overridden.
+    ///
+    /// Overrides are read on every call (a file may change) but built into a verifier only
+    /// once per content: the last [`OVERRIDE_CACHE`] are kept by fingerprint and source, so a
+    /// caller passing `trustedRoot` with every call does not pay the ~5 ms build each time.
     pub fn for_call(root: Option<Source>, keys: Option<Source>) -> Result<Arc<Self>> {
-        match (root, keys) {
-            (None, None) => Self::default_shared(),
-            (r, k) => Ok(Arc::new(Self::load(
-                &r.unwrap_or_default(),
-                &k.unwrap_or_default(),
-            )?)),
+        if root.is_none() && keys.is_none() {
+            return Self::default_shared();
         }
+        let root = read_source(
+            &root.unwrap_or_default(),
+            "PROV_NATIVE_TRUSTED_ROOT",
+            EMBEDDED_TRUSTED_ROOT,
+        )?;
+        let keys = read_source(
+            &keys.unwrap_or_default(),
+            "PROV_NATIVE_NPM_KEYS",
+            EMBEDDED_NPM_KEYS,
+        )?;
+        let key = (
+            Self::fingerprint_of(&root.0, &keys.0),
+            root.1.clone(),
+            keys.1.clone(),
+        );
+        let lookup = |cache: &mut Vec<_>| -> Option<Arc<Self>> {
+            let i = cache.iter().position(|(k, _)| *k == key)?;
+            let hit = cache.remove(i);
+            let t = Arc::clone(&hit.1);
+            cache.insert(0, hit);
+            Some(t)
+        };
+        let mut cache = OVERRIDES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = lookup(&mut cache) {
+            return Ok(t);
+        }
+        drop(cache);
+        // Built outside the lock: a slow build does not hold up other calls.
+        let t = Arc::new(Self::build(root, keys)?);
+        let mut cache = OVERRIDES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(other) = lookup(&mut cache) {
+            return Ok(other); // built meanwhile by another call
+        }
+        cache.insert(0, (key, Arc::clone(&t)));
+        cache.truncate(OVERRIDE_CACHE);
+        Ok(t)
     }
 
     /// Keys with this id and usage.
@@ -342,6 +392,20 @@ mod tests {
         let t = TrustMaterial::load(&Source::Default, &Source::Default).unwrap();
         assert_eq!(t.npm_keys.len(), 4);
         assert!(!t.trusted_root.tlogs.is_empty());
+    }
+
+    #[test]
+    fn overrides_are_built_once_per_content() {
+        let root = || Some(Source::Json(EMBEDDED_TRUSTED_ROOT.to_string()));
+        let a = TrustMaterial::for_call(root(), None).unwrap();
+        let b = TrustMaterial::for_call(root(), None).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let mut other: Value = serde_json::from_str(EMBEDDED_NPM_KEYS).unwrap();
+        other["keys"].as_array_mut().unwrap().truncate(1);
+        let c = TrustMaterial::for_call(root(), Some(Source::Json(other.to_string()))).unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_ne!(a.fingerprint, c.fingerprint);
+        assert_eq!(c.npm_keys.len(), 1);
     }
 
     #[test]
