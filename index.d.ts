@@ -71,6 +71,8 @@ export interface BundleFacts {
   sctVerified: boolean
   tlogVerified: boolean
   statement: Statement | null
+  /** The SLSA provenance facts. Inside a `Report` or `VerifiedAttestations` this is null: their own
+   *  `provenance` holds it (once per package). */
   provenance: Provenance | null
 }
 

@@ -258,7 +258,7 @@ async function main () {
     return
   }
 
-  const { loadSet, DEFAULT_LOCKFILE } = require('./synthetic/set')
+  const { loadSet, lockfileFor, DEFAULT_LOCKFILE } = require('./synthetic/set')
   const { startSyntheticRegistry } = require('./synthetic/registry')
   const LOCK = process.env.BENCH_LOCKFILE ? path.resolve(process.env.BENCH_LOCKFILE) : DEFAULT_LOCKFILE
   if (!fs.existsSync(LOCK)) throw new Error(`lockfile not found: ${LOCK} (set BENCH_LOCKFILE)`)
@@ -280,7 +280,10 @@ async function main () {
     lockfile = path.join(dir, 'package-lock.json')
     fs.writeFileSync(lockfile, JSON.stringify(sub, null, 2))
     sha1Only = 0
-  } else if (tree !== 'full') throw new Error(`BENCH_TREE=${tree}: full or sha512`)
+  } else if (tree === 'full') {
+    lockfile = path.join(dir, 'package-lock.json')
+    fs.writeFileSync(lockfile, lockfileFor(JSON.parse(fs.readFileSync(LOCK, 'utf8')), set))
+  } else throw new Error(`BENCH_TREE=${tree}: full or sha512`)
   const npmRegistryFetch = process.env.BENCH_SKIP_JS ? null : findNpmRegistryFetch()
   const cfgBase = { url: reg.url, lockfile, cwd: dir, trustedRoot: set.files.trustedRoot, npmKeys: set.files.npmKeys, npmRegistryFetch }
   const runs = Number(process.env.BENCH_RUNS || 1)
@@ -290,7 +293,7 @@ async function main () {
   const locations = Object.keys(JSON.parse(fs.readFileSync(lockfile, 'utf8')).packages).filter(Boolean).length
 
   const load = os.loadavg()[0]
-  console.log(`${path.relative(process.cwd(), LOCK)} (${tree === 'sha512' ? 'entries locked with sha512 only' : 'full tree'}): ${locations} locations, ${lockPkgs.length} registry package versions, each served with a registry signature and a SYNTHETIC attestation pair${sha1Only ? ` (${sha1Only} locked with sha1 only: their attestations name the registry's sha512, which the lockfile cannot confirm without the tarball)` : ''}`)
+  console.log(`${path.relative(process.cwd(), LOCK)} (${tree === 'sha512' ? 'entries locked with sha512 only' : 'full tree'}): ${locations} locations, ${lockPkgs.length} registry package versions, each served with a registry signature and a SYNTHETIC attestation pair${sha1Only ? ` (${sha1Only} locked with sha1 only: served as SYNTHETIC tarballs whose sha1 the audited copy of the lockfile carries; their attestations name the registry's sha512, so prov-native downloads and hashes them, the JS pipeline — as npm audit signatures — does not)` : ''}`)
   console.log(`registry ${reg.url} (loopback, keep-alive); concurrency ${CONCURRENCY}; ${os.cpus().length} CPUs, load average ${load.toFixed(1)}${load > os.cpus().length ? '  ** machine busy: timings are not representative **' : ''}`)
   try {
     for (let run = 0; run < runs; run++) {
@@ -335,7 +338,7 @@ function report (r, run) {
   }
   if (r.cold.missing) return
   for (const [label, n] of [['cold', r.cold], ['warm', r.warm]]) {
-    const counts = `${n.verified} verified, ${n.unsigned} unsigned, ${n.invalid} invalid, ${n.unverifiable} unverifiable${n.skipped ? `, ${n.skipped} not from a registry` : ''}${label === 'warm' ? ` (${n.cached} cached)` : ''}`
+    const counts = `${n.verified} verified, ${n.unsigned} unsigned, ${n.invalid} invalid, ${n.unverifiable} unverifiable${n.skipped - n.unverifiable ? `, ${n.skipped - n.unverifiable} not from a registry` : ''}${label === 'warm' ? ` (${n.cached} cached)` : ''}`
     console.log(`prov-native audit  ${label} ${label === 'warm' ? `${n.ms.toFixed(0).padStart(6)} ms` : sec(n.ms)}  ${req(n.requests)}  peak RSS ${String(n.maxRssMiB).padStart(4)} MiB  ${counts}`)
     if (n.requests.requests) console.log(`                   ${breakdown(n.requests)}`)
     if (Object.keys(n.codes).length) console.log(`                   not verified: ${Object.entries(n.codes).map(([c, k]) => `${k} ${c}`).join(', ')}`)

@@ -118,21 +118,17 @@ pub fn verify_one(
     trust: &TrustMaterial,
 ) -> (Option<Kind>, Result<BundleFacts>) {
     // Know the kind even when verification fails, so the report can say which one failed.
-    let kind = kind_of(entry);
-    (kind, check(entry, kind, target, trust))
+    let statement = bundle::statement(&entry.bundle);
+    let kind = kind_of(entry, statement.as_ref().ok().and_then(Option::as_ref));
+    (kind, check(entry, statement, kind, target, trust))
 }
 
-fn kind_of(entry: &Entry) -> Option<Kind> {
-    let from_statement = bundle::statement(&entry.bundle)
-        .ok()
-        .flatten()
-        .map(|s| s.predicate_type);
-    match entry
+fn kind_of(entry: &Entry, statement: Option<&bundle::Statement>) -> Option<Kind> {
+    let declared = entry
         .declared_predicate_type
-        .clone()
-        .or(from_statement)?
-        .as_str()
-    {
+        .as_deref()
+        .or(statement.map(|s| s.predicate_type.as_str()))?;
+    match declared {
         PUBLISH_V01 => Some(Kind::Publish),
         SLSA_V02 | SLSA_V1 => Some(Kind::Provenance),
         _ => None,
@@ -141,13 +137,14 @@ fn kind_of(entry: &Entry) -> Option<Kind> {
 
 fn check(
     entry: &Entry,
+    statement: Result<Option<bundle::Statement>>,
     kind: Option<Kind>,
     target: &Target,
     trust: &TrustMaterial,
 ) -> Result<BundleFacts> {
     let pb = bundle::parse_value(entry.bundle.clone())?;
     // 1.
-    let st = bundle::statement(&pb.raw)?
+    let st = statement?
         .ok_or_else(|| Error::Statement("npm attestations carry a DSSE envelope".into()))?;
     let payload_type = pb
         .raw
@@ -259,7 +256,7 @@ fn check(
         digest: Some((Algorithm::Sha512, target.sha512.clone())),
         ..Default::default()
     };
-    bundle::verify(&pb, &opts, trust)
+    bundle::verify_with_statement(&pb, &opts, trust, Some(st))
 }
 
 /// The verified attestations of one version.
@@ -294,9 +291,10 @@ pub fn verify_all(entries: &[Entry], target: &Target, trust: &TrustMaterial) -> 
         };
         slot.get_or_insert(facts);
     }
+    // Reported once, beside the bundle facts.
     out.provenance = out
         .provenance_bundle
-        .as_ref()
-        .and_then(|f| f.provenance.clone());
+        .as_mut()
+        .and_then(|f| f.provenance.take());
     Ok(out)
 }

@@ -4,8 +4,9 @@
 //! 2. Registry packages are verified; git, file, tarball-URL and linked packages cannot carry
 //!    registry signatures or provenance and are listed in `summary.skipped` with the reason.
 //! 3. Each `name@version` is verified once (`verify::verify` with the lockfile's integrity as
-//!    evidence, no tarball download; bytes in the npm cache are hashed when present). Packages
-//!    of one name share one packument fetch.
+//!    evidence; bytes in the npm cache are hashed when present). The tarball is downloaded
+//!    only when the lockfile has no sha512 to bind the attestations to (sha1-only entries,
+//!    yarn berry). Packages of one name share one packument fetch.
 //! 4. Bounded concurrency over one HTTP client (keep-alive, retries with backoff and jitter).
 //!    A package whose registry fails (404, 5xx, timeout) becomes `unverifiable` with the
 //!    reason; the run goes on.
@@ -14,11 +15,12 @@
 
 use crate::cache::{self, Cache};
 use crate::error::{Error, Result};
+use crate::integrity::{Algorithm, Integrity};
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::report::{Problem, Report, Status};
 use crate::verify::{self, Context, Request};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -37,10 +39,13 @@ pub struct Options {
     pub cache: Option<Cache>,
     /// npm's cache directory (`_cacache` inside): tarball bytes found there are hashed.
     pub npm_cache: Option<PathBuf>,
+    /// `verified`/`unsigned` reports from an authenticated whole-tree entry for this exact
+    /// tree, by `name@version` (see [`audit_json`]); used before the per-package cache.
+    pub reuse: Arc<HashMap<(String, String), Report>>,
 }
 
 /// A package that was not verified, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SkippedPackage {
     pub name: String,
     pub version: String,
@@ -48,7 +53,7 @@ pub struct SkippedPackage {
 }
 
 /// Counts by status.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub total: usize,
     pub verified: usize,
@@ -62,7 +67,7 @@ pub struct Summary {
 }
 
 /// The result of an audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditResult {
     /// The lockfile read (or the `node_modules` directory walked).
@@ -73,7 +78,7 @@ pub struct AuditResult {
     pub packages: Vec<Report>,
     /// Packuments fetched during the run, by name (for policy rules; not serialised).
     #[serde(skip)]
-    pub packuments: std::collections::HashMap<String, Arc<serde_json::Value>>,
+    pub packuments: HashMap<String, Arc<serde_json::Value>>,
 }
 
 /// Why a non-registry package cannot be verified.
@@ -137,7 +142,7 @@ pub async fn audit(
         });
     }
     let mut packages: Vec<(Report, bool)> = Vec::with_capacity(total);
-    let mut packuments = std::collections::HashMap::new();
+    let mut packuments = HashMap::new();
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok((name, reports, doc)) => {
@@ -179,19 +184,42 @@ pub async fn audit(
     })
 }
 
-/// `audit`, as JSON text, with a whole-tree cache in front: an unchanged tree (same packages,
-/// integrities, registries, attestation source and trust material) whose packages were all
-/// `verified` or `unsigned` is answered from one authenticated entry.
+/// `audit`, as JSON text, with a whole-tree cache in front. The entry's key covers every
+/// input of the verdicts (the tree's packages, registries, attestation source, trust
+/// material, lockfile path):
+/// - every package `verified` or `unsigned`: the stored text is the answer (no parsing, no
+///   request, no signature check);
+/// - otherwise its `verified`/`unsigned` reports are reused and only the rest (unverifiable,
+///   invalid) are checked again, so one unreachable package does not cost the whole tree.
 pub async fn audit_json(
     ctx: &Context,
-    lock: &Lockfile,
+    tree: Tree,
     opts: &Options,
     progress: Arc<dyn Fn(usize, usize) + Send + Sync>,
 ) -> Result<String> {
+    // A lockfile is keyed by its bytes: an unchanged file needs no parsing to be answered.
+    let parse = |tree: Tree| async move {
+        tokio::task::spawn_blocking(move || tree.load())
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+    };
+    let (what, lock) = match (&opts.cache, tree) {
+        (Some(_), Tree::Lockfile { path, text }) => {
+            let what = format!("lockfile {}\n{text}", path.display());
+            (what, Err(Tree::Lockfile { path, text }))
+        }
+        (_, tree) => {
+            let lock = parse(tree).await?;
+            let what = match &opts.cache {
+                Some(_) => serde_json::to_string(&lock.packages)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+                None => String::new(),
+            };
+            (format!("tree {}\n{what}", lock.path.display()), Ok(lock))
+        }
+    };
     let key = match &opts.cache {
         Some(_) => {
-            let packages = serde_json::to_string(&lock.packages)
-                .map_err(|e| Error::Internal(e.to_string()))?;
             let mut registries: Vec<String> = ctx
                 .client
                 .config()
@@ -204,36 +232,67 @@ pub async fn audit_json(
                     .unwrap_or_default(),
             );
             Some(crate::cache::tree_key(&[
-                &packages,
+                &what,
                 &registries.join(" "),
                 opts.attestations_registry.as_deref().unwrap_or(""),
                 &ctx.trust.fingerprint,
-                &lock.path.display().to_string(),
             ]))
         }
         None => None,
     };
+    drop(what);
+    let mut opts = opts.clone();
     if let (Some(c), Some(k)) = (&opts.cache, &key) {
-        if let Some(json) = c.get_tree(k).await {
-            let n = lock.packages.len();
-            progress(n, n);
-            return Ok(json);
+        match c.get_tree(k).await {
+            Some((true, json)) => {
+                progress(1, 1);
+                return Ok(json);
+            }
+            Some((false, json)) => {
+                if let Ok(stored) = serde_json::from_str::<AuditResult>(&json) {
+                    opts.reuse = Arc::new(reusable(stored.packages));
+                }
+            }
+            None => {}
         }
     }
-    let mut result = audit(ctx, lock, opts, progress).await?;
+    let lock = match lock {
+        Ok(l) => l,
+        Err(tree) => parse(tree).await?,
+    };
+    let mut result = audit(ctx, &lock, &opts, progress).await?;
     let text = serde_json::to_string(&result).map_err(|e| Error::Internal(e.to_string()))?;
-    let cacheable = result
+    let complete = result
         .packages
         .iter()
         .all(|r| matches!(r.status, Some(Status::Verified | Status::Unsigned)));
-    if let (Some(c), Some(k), true) = (&opts.cache, &key, cacheable) {
-        // Stored as a warm run will report it: every package from the cache.
-        result.summary.cached = result.packages.len();
+    if let (Some(c), Some(k)) = (&opts.cache, &key) {
+        // Stored as a warm run will report it: every reusable package from the cache.
+        result.summary.cached = result
+            .packages
+            .iter()
+            .filter(|r| matches!(r.status, Some(Status::Verified | Status::Unsigned)))
+            .count();
         if let Ok(stored) = serde_json::to_string(&result) {
-            let _ = c.put_tree(k, &stored).await;
+            let _ = c.put_tree(k, complete, &stored).await;
         }
     }
     Ok(text)
+}
+
+/// The `verified`/`unsigned` reports of a stored result, by `name@version`. A `name@version`
+/// reported twice (locked with two integrities) is left out: which report belongs to which
+/// entry is not recorded, so both are checked again.
+fn reusable(reports: Vec<Report>) -> HashMap<(String, String), Report> {
+    let mut out: HashMap<(String, String), Option<Report>> = HashMap::new();
+    for r in reports {
+        let k = (r.name.clone(), r.version.clone().unwrap_or_default());
+        let ok = matches!(r.status, Some(Status::Verified | Status::Unsigned));
+        out.entry(k)
+            .and_modify(|slot| *slot = None)
+            .or_insert_with(|| ok.then_some(r));
+    }
+    out.into_iter().filter_map(|(k, r)| Some((k, r?))).collect()
 }
 
 /// Every version of one package name. Returns (report, served from cache) and the
@@ -256,10 +315,21 @@ async fn audit_name(
     let mut out = Vec::with_capacity(pkgs.len());
     let mut misses = Vec::new();
     for p in pkgs {
-        let integrity = p.integrity.clone().unwrap_or_default();
-        let key = key_for(p, &integrity, &registry, &att, &ctx.trust.fingerprint);
-        let hit = match &opts.cache {
-            Some(c) if !integrity.is_empty() => c.get(&key).await,
+        if let Some(r) = opts.reuse.get(&(p.name.clone(), p.version.clone())) {
+            out.push((r.clone(), true));
+            continue;
+        }
+        let hit = match (&opts.cache, lock_evidence(p)) {
+            (Some(c), Some(evidence)) => {
+                c.get(&key_for(
+                    p,
+                    &evidence,
+                    &registry,
+                    &att,
+                    &ctx.trust.fingerprint,
+                ))
+                .await
+            }
             _ => None,
         };
         match hit {
@@ -307,9 +377,10 @@ async fn audit_name(
             tarball,
             max_tarball_bytes: None,
             lock_integrity: p.integrity.clone(),
-            // Without a lockfile integrity (yarn berry keeps only its own zip checksum) nothing
-            // binds the install to the registry's bytes: download and hash them instead.
-            skip_download: p.integrity.is_some(),
+            // Without a sha512 in the lockfile (sha1-only entries of old lockfiles; yarn berry,
+            // which keeps only its own zip checksum) nothing binds the install to the bytes the
+            // attestations name: download and hash them instead.
+            skip_download: lock_sha512(p),
             packument: packument.clone(),
         };
         let mut report = match verify::verify(ctx, &req).await {
@@ -319,14 +390,41 @@ async fn audit_name(
         if report.version.is_none() {
             report.version = Some(p.version.clone());
         }
-        if let (Some(c), Some(i)) = (&opts.cache, &p.integrity) {
-            let key = key_for(p, i, &registry, &att, &ctx.trust.fingerprint);
+        if p.integrity.is_none() && p.checksum.is_some() {
+            report.skip(
+                "lockfile",
+                "yarn berry's checksum is over yarn's own archive, not the npm tarball: the \
+                 tarball was downloaded and checked against the registry instead (yarn checks \
+                 its checksum when it installs)",
+            );
+        }
+        if let (Some(c), Some(evidence)) = (&opts.cache, lock_evidence(p)) {
+            let key = key_for(p, &evidence, &registry, &att, &ctx.trust.fingerprint);
             // Best effort: a failed write costs a re-check next time.
             let _ = c.put(&key, &report).await;
         }
         out.push((report, false));
     }
     (out, packument)
+}
+
+/// Whether the lockfile pins this package with a sha512, the digest attestations name.
+fn lock_sha512(p: &LockedPackage) -> bool {
+    p.integrity
+        .as_deref()
+        .and_then(|i| Integrity::parse(i).ok())
+        .is_some_and(|i| i.get(Algorithm::Sha512).is_some())
+}
+
+/// What the lockfile pins a package's bytes with, for the cache key: its SRI, else yarn
+/// berry's checksum (yarn refuses an install whose archive does not match it). `None`: nothing
+/// pins the bytes, so a verdict cannot be reused.
+fn lock_evidence(p: &LockedPackage) -> Option<String> {
+    match (&p.integrity, &p.checksum) {
+        (Some(i), _) if !i.is_empty() => Some(i.clone()),
+        (_, Some(c)) if !c.is_empty() => Some(format!("yarn-checksum:{c}")),
+        _ => None,
+    }
 }
 
 fn key_for<'a>(
@@ -375,23 +473,51 @@ pub(crate) async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Op
     tokio::fs::read(&path).await.ok()
 }
 
-/// The tree to audit: the given lockfile, else the one in `cwd`, else `cwd/node_modules`.
-pub fn load_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> Result<Lockfile> {
+/// Where the tree to audit comes from.
+pub enum Tree {
+    /// A lockfile's path and text (read, not yet parsed).
+    Lockfile { path: PathBuf, text: String },
+    /// The project directory whose `node_modules` is walked (no lockfile).
+    NodeModules(PathBuf),
+}
+
+impl Tree {
+    /// Parse the lockfile or walk `node_modules`.
+    pub fn load(&self) -> Result<Lockfile> {
+        match self {
+            Tree::Lockfile { path, text } => crate::lockfile::parse_text(path, text),
+            Tree::NodeModules(dir) => crate::lockfile::walk_node_modules(dir),
+        }
+    }
+}
+
+/// The tree to audit: the given lockfile (or a directory holding one), else the one in `cwd`,
+/// else `cwd/node_modules`.
+pub fn find_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> Result<Tree> {
+    let read = |path: PathBuf| -> Result<Tree> {
+        let text = crate::lockfile::read_text(&path)?;
+        Ok(Tree::Lockfile { path, text })
+    };
     if let Some(l) = lockfile {
         let l = cwd.join(l);
         if l.is_dir() {
-            return load_tree(&l, None);
+            return find_tree(&l, None);
         }
-        return crate::lockfile::parse_file(&l);
+        return read(l);
     }
     if let Some(l) = crate::lockfile::find(cwd) {
-        return crate::lockfile::parse_file(&l);
+        return read(l);
     }
     if cwd.join("node_modules").is_dir() {
-        return crate::lockfile::walk_node_modules(cwd);
+        return Ok(Tree::NodeModules(cwd.to_path_buf()));
     }
     Err(Error::InvalidArg(format!(
         "no lockfile (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, bun.lock) and no node_modules in {}",
         cwd.display()
     )))
+}
+
+/// [`find_tree`], parsed.
+pub fn load_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> Result<Lockfile> {
+    find_tree(cwd, lockfile)?.load()
 }

@@ -746,6 +746,7 @@ impl TreeArgs {
             concurrency: self.concurrency,
             cache,
             npm_cache,
+            ..Default::default()
         };
         Ok((ctx, cwd, opts))
     }
@@ -777,11 +778,11 @@ pub fn audit<'e>(
         let lockfile = args.lockfile.clone();
         let (ctx, cwd, opts) = args.prepare().await?;
         let tree = tokio::task::spawn_blocking(move || {
-            crate::audit::load_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
+            crate::audit::find_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))??;
-        crate::audit::audit_json(&ctx, &tree, &opts, progress).await
+        crate::audit::audit_json(&ctx, tree, &opts, progress).await
     })
 }
 

@@ -8,7 +8,8 @@
 //!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles.
 //! 4. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
 //!    signature, tlog entry body vs the envelope, SET, inclusion proof and signed checkpoint,
-//!    artifact digest vs the in-toto subjects.
+//!    artifact digest vs the in-toto subjects (inside [`crate::crypto::scoped`], so the SET it
+//!    checks twice costs one verification).
 //! 5. For keyed npm bundles, the key must have been valid at the integrated time.
 //! 6. Read the facts (statement, signer, log entry) from the verified bundle.
 
@@ -18,7 +19,7 @@ use crate::provenance::{self, Provenance};
 use crate::trust::{KeyUsage, TrustMaterial};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy};
@@ -64,8 +65,7 @@ pub fn parse_value(raw: Value) -> Result<ParsedBundle> {
     if !MEDIA_TYPES.contains(&media_type) {
         return Err(Error::BundleVersion(media_type.to_string()));
     }
-    let bundle: Bundle =
-        serde_json::from_value(raw.clone()).map_err(|e| Error::BundleParse(e.to_string()))?;
+    let bundle = Bundle::deserialize(&raw).map_err(|e| Error::BundleParse(e.to_string()))?;
     Ok(ParsedBundle { raw, bundle })
 }
 
@@ -203,6 +203,17 @@ pub fn verify(
     opts: &VerifyOptions,
     trust: &TrustMaterial,
 ) -> Result<BundleFacts> {
+    verify_with_statement(pb, opts, trust, None)
+}
+
+/// [`verify`] for a caller that has read the bundle's [`statement`] already (it is then not
+/// decoded again for the facts).
+pub fn verify_with_statement(
+    pb: &ParsedBundle,
+    opts: &VerifyOptions,
+    trust: &TrustMaterial,
+    known_statement: Option<Statement>,
+) -> Result<BundleFacts> {
     let raw = &pb.raw;
     let artifact: Artifact = match (&opts.artifact, &opts.digest) {
         (Some(bytes), _) => Artifact::from_blob(bytes),
@@ -242,9 +253,7 @@ pub fn verify(
             }
         };
         let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(spki));
-        let r = trust
-            .verifier
-            .verify(artifact, &pb.bundle, &policy)
+        let r = crate::crypto::scoped(|| trust.verifier.verify(artifact, &pb.bundle, &policy))
             .map_err(Error::from_sigstore)?;
         (r, npm_key)
     } else {
@@ -255,9 +264,7 @@ pub fn verify(
         if let Some(iss) = &opts.certificate_issuer {
             policy = policy.require_issuer(iss.as_str());
         }
-        let r = trust
-            .verifier
-            .verify(artifact, &pb.bundle, &policy)
+        let r = crate::crypto::scoped(|| trust.verifier.verify(artifact, &pb.bundle, &policy))
             .map_err(Error::from_sigstore)?;
         (r, None)
     };
@@ -283,7 +290,10 @@ pub fn verify(
 
     // Step 6: facts.
     let entry = raw.pointer("/verificationMaterial/tlogEntries/0");
-    let st = statement(raw)?;
+    let st = match known_statement {
+        Some(st) => Some(st),
+        None => statement(raw)?,
+    };
     let cert = result.certificate();
     let prov = st.as_ref().and_then(|s| {
         matches!(

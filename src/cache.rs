@@ -162,26 +162,37 @@ impl Cache {
         self.dir.join("v1").join("trees").join(format!("{k}.json"))
     }
 
-    /// A whole audit result stored as JSON text, keyed by everything it depends on. Any
-    /// defect (MAC, key, size) is a miss.
-    pub async fn get_tree(&self, key: &str) -> Option<String> {
+    /// A whole audit result stored as JSON text, keyed by everything it depends on, and
+    /// whether every package in it was `verified` or `unsigned`. Any defect (MAC, key, size)
+    /// is a miss.
+    pub async fn get_tree(&self, key: &str) -> Option<(bool, String)> {
         let path = self.tree_path(key);
         let meta = tokio::fs::metadata(&path).await.ok()?;
         if meta.len() > MAX_TREE_BYTES {
             return None;
         }
         let bytes = tokio::fs::read(&path).await.ok()?;
-        // Layout: `<64 hex MAC>\n<key>\n<json>`.
+        // Layout: `<64 hex MAC>\n<key>\n<complete|partial>\n<json>`; the MAC covers all after it.
         let text = String::from_utf8(bytes).ok()?;
         let (mac, rest) = text.split_once('\n')?;
-        let (k, json) = rest.split_once('\n')?;
-        let want = self.mac(k, json);
-        (k == key && !want.is_empty() && constant_eq(mac.as_bytes(), want.as_bytes()))
-            .then(|| json.to_string())
+        let want = self.mac(key, rest);
+        if want.is_empty() || !constant_eq(mac.as_bytes(), want.as_bytes()) {
+            return None;
+        }
+        let (k, rest) = rest.split_once('\n')?;
+        let (flag, json) = rest.split_once('\n')?;
+        let complete = match flag {
+            "complete" => true,
+            "partial" => false,
+            _ => return None,
+        };
+        (k == key).then(|| (complete, json.to_string()))
     }
 
-    pub async fn put_tree(&self, key: &str, json: &str) -> Result<()> {
-        let text = format!("{}\n{key}\n{json}", self.mac(key, json));
+    pub async fn put_tree(&self, key: &str, complete: bool, json: &str) -> Result<()> {
+        let flag = if complete { "complete" } else { "partial" };
+        let rest = format!("{key}\n{flag}\n{json}");
+        let text = format!("{}\n{rest}", self.mac(key, &rest));
         write_atomic(&self.tree_path(key), text.as_bytes()).await
     }
 }
@@ -191,6 +202,8 @@ impl Cache {
 pub fn tree_key(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(CACHE_FORMAT.as_bytes());
+    // The lockfile parsers and report shape are this build's.
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
     for p in parts {
         h.update((p.len() as u64).to_be_bytes());
         h.update(p.as_bytes());

@@ -12,6 +12,7 @@ pub mod attestation;
 pub mod audit;
 pub mod bundle;
 pub mod cache;
+pub mod crypto;
 pub mod error;
 pub mod guard;
 pub mod integrity;

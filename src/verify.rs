@@ -259,12 +259,19 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             )));
         }
     }
-    // The lockfile must name the same bytes as the registry.
+    // The lockfile must name the same bytes as the registry: compared directly where they
+    // share an algorithm, else through the tarball's bytes (below).
     let mut lock_agrees = false;
+    let mut lock_unbound = None;
     if let (Some(lock), Some(exp)) = (&req.lock_integrity, &expected) {
         match Integrity::parse(lock) {
             Ok(li) => match integrity::agree(&li, exp) {
-                Some(true) => lock_agrees = li.get(Algorithm::Sha512).is_some(),
+                Some(true) => {
+                    lock_agrees = li.get(Algorithm::Sha512).is_some();
+                    if !lock_agrees {
+                        lock_unbound = Some(li);
+                    }
+                }
                 Some(false) => {
                     r.checks.integrity = CheckState::Failed;
                     r.problem(&Error::IntegrityMismatch(format!(
@@ -272,10 +279,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                         exp.to_sri()
                     )));
                 }
-                None => r.skip(
-                    "integrity",
-                    format!("the lockfile ({lock}) and the registry share no hash algorithm"),
-                ),
+                None => lock_unbound = Some(li),
             },
             Err(e) => {
                 r.checks.integrity = CheckState::Failed;
@@ -306,6 +310,28 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             }
             None => fetch_tarball(ctx, &manifest, req.max_tarball_bytes, &mut r).await,
         };
+        // A lockfile hash the registry does not share (sha1 against sha512): the bytes must
+        // match both, or nothing ties the install to what the registry signed.
+        if let Some(li) = &lock_unbound {
+            match &bytes {
+                Some(b) => {
+                    if let Err(e) = integrity::check(b, li) {
+                        r.checks.integrity = CheckState::Failed;
+                        r.problem(&Error::IntegrityMismatch(format!(
+                            "the lockfile's {}: {e}",
+                            li.to_sri()
+                        )));
+                    }
+                }
+                None => r.skip(
+                    "integrity",
+                    format!(
+                        "the lockfile ({}) and the registry share no hash algorithm and no tarball was read",
+                        li.to_sri()
+                    ),
+                ),
+            }
+        }
         if let Some(bytes) = bytes {
             r.tarball_integrity = Some(integrity::compute(&bytes, &[Algorithm::Sha512]).to_sri());
             match integrity::check(&bytes, exp) {
@@ -571,8 +597,9 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
         match kind {
             Some(Kind::Provenance) => {
                 merge(&mut r.checks.provenance, &mut seen.0);
-                if let Ok(f) = res {
-                    r.provenance = f.provenance.clone();
+                if let Ok(mut f) = res {
+                    // Reported once, at the top of the report.
+                    r.provenance = f.provenance.take();
                     r.provenance_bundle = Some(f);
                 }
             }

@@ -4,7 +4,7 @@
 //   GET /<name>, /@scope%2fname, /@scope/name          packument (full document; ETag, 304)
 //   GET /-/npm/v1/keys                                  the synthetic npm key
 //   GET /-/npm/v1/attestations/<name>@<version>         the synthetic attestation pair
-//   GET /<name>/-/<file>.tgz                            tarballs of the self-test packages only
+//   GET /<name>/-/<file>.tgz                            tarballs of the self-test packages and of the sha1-only entries
 //
 // Standalone:  node benchmark/synthetic/registry.js [package-lock.json]
 // prints the URL and the synthetic trust material paths, and serves until interrupted.

@@ -11,10 +11,11 @@
 // SYNTHETIC_REGENERATE=1 ignores the cache; SYNTHETIC_CACHE_DIR moves it.
 //
 // Lockfile entries whose integrity is sha1 only (old packages) cannot be bound to a sha512
-// attestation subject. The real registry serves a sha512 `dist.integrity` for them (and the sha1 as
-// `dist.shasum`); so does this one, with a synthetic sha512 that the attestations then name. Such
-// entries are marked `lockSha1Only`: a verifier can check their signatures and attestations but
-// cannot tie them to the lockfile without the tarball (no algorithm in common).
+// attestation subject without the tarball. The real registry serves a sha512 `dist.integrity` for
+// them (and the sha1 as `dist.shasum`); so does this one: each gets a SYNTHETIC tarball (its
+// package.json only), served by the registry, whose sha512 the attestations name. Such entries are
+// marked `lockSha1Only` and carry `lockIntegrity` = that tarball's sha1: the benchmark audits a
+// copy of the lockfile with those entries rewritten to it (`lockfileFor`).
 
 const crypto = require('node:crypto')
 const fs = require('node:fs')
@@ -52,14 +53,19 @@ function generate (lock) {
     const hasSha512 = /(^|\s)sha512-/.test(p.lockIntegrity)
     let integrity = p.lockIntegrity
     let shasum
+    let tarball
+    let lockIntegrity = p.lockIntegrity
     if (!hasSha512) {
-      const sha1 = p.lockIntegrity.split(/\s+/).find((s) => s.startsWith('sha1-'))
-      shasum = sha1 ? Buffer.from(sha1.slice(5), 'base64').toString('hex') : undefined
-      integrity = 'sha512-' + crypto.createHash('sha512').update(`${GENERATOR}/tarball/${p.name}@${p.version}`).digest('base64')
+      const bytes = tgz({ 'package/package.json': JSON.stringify({ name: p.name, version: p.version, description: 'SYNTHETIC tarball for the prov-native benchmark' }) + '\n' })
+      tarball = bytes.toString('base64')
+      integrity = 'sha512-' + crypto.createHash('sha512').update(bytes).digest('base64')
+      const sha1 = crypto.createHash('sha1').update(bytes)
+      shasum = sha1.copy().digest('hex')
+      lockIntegrity = 'sha1-' + sha1.digest('base64')
     }
     const a = inst.attest(p.name, p.version, integrity, t, { style: i % 2 })
     responses.push(a)
-    packages.push({ ...p, lockSha1Only: !hasSha512 || undefined, integrity, shasum, time: new Date(t + 4000).toISOString(), signatures: a.signatures, attestations: a.attestations })
+    packages.push({ ...p, lockSha1Only: !hasSha512 || undefined, lockIntegrity, integrity, shasum, tarball, time: new Date(t + 4000).toISOString(), signatures: a.signatures, attestations: a.attestations })
   })
   // Self-test packages with real tarballs, so that verify() can run end to end (download included).
   const selftest = [['synthetic-selftest', '1.0.0'], ['@synthetic/selftest', '2.0.0']].map(([name, version], i) => {
@@ -111,4 +117,20 @@ function prune (keep) {
   for (const d of dirs.slice(1)) fs.rmSync(d.dir, { recursive: true, force: true })
 }
 
-module.exports = { loadSet, registryPackages, DEFAULT_LOCKFILE }
+// The lockfile as the synthetic registry serves it: sha1-only entries carry the sha1 of their
+// SYNTHETIC tarball. Returns the JSON text.
+// A sha1-only entry of a version that is locked with sha512 elsewhere (ms@2.0.0 in jellyfin-web)
+// gets that sha512, as a fresh npm install would write: the registry has no tarball to match its
+// real sha1.
+function lockfileFor (lock, set) {
+  const sha1 = new Map(set.packages.map((p) => [`${p.name}@${p.version}`, p.lockSha1Only ? p.lockIntegrity : p.integrity]))
+  const out = { ...lock, packages: {} }
+  for (const [key, e] of Object.entries(lock.packages || {})) {
+    const name = e.name || key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length)
+    const i = key && !/(^|\s)sha512-/.test(e.integrity || '') && sha1.get(`${name}@${e.version}`)
+    out.packages[key] = i ? { ...e, integrity: i } : e
+  }
+  return JSON.stringify(out, null, 2)
+}
+
+module.exports = { loadSet, lockfileFor, registryPackages, DEFAULT_LOCKFILE }

@@ -215,17 +215,26 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 
 /// Read and parse a lockfile; the format comes from the file name, else from the content.
 pub fn parse_file(path: &Path) -> Result<Lockfile> {
+    parse_text(path, &read_text(path)?)
+}
+
+/// A lockfile's text, within [`MAX_LOCKFILE_BYTES`]; `bun.lockb` is refused (binary).
+pub fn read_text(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() > MAX_LOCKFILE_BYTES {
         return Err(too_large(&path.display().to_string(), meta.len()));
     }
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name == "bun.lockb" {
+    if path.file_name().and_then(|n| n.to_str()) == Some("bun.lockb") {
         return Err(bun_lockb());
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::io(path, e))?;
-    let mut l = parse_named(name, &path.display().to_string(), &text)?;
+    String::from_utf8(bytes).map_err(|e| Error::io(path, e))
+}
+
+/// Parse the text [`read_text`] read from `path`.
+pub fn parse_text(path: &Path, text: &str) -> Result<Lockfile> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut l = parse_named(name, &path.display().to_string(), text)?;
     l.path = path.to_path_buf();
     Ok(l)
 }
