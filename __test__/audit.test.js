@@ -235,6 +235,22 @@ test('audit: 404 and 500 never abort the run', async () => {
   } finally { await bad.close() }
 })
 
+test('audit: an unreachable registry fails fast, each package unverifiable with the reason', async () => {
+  const net = require('node:net')
+  const port = await new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) }) })
+  const dir = tmpdir()
+  const names = ['a', 'b', 'c', 'd', 'e', 'f']
+  const packages = { '': { name: 'synthetic-app', version: '1.0.0' } }
+  for (const n of names) packages[`node_modules/synthetic-${n}`] = { version: '1.0.0', integrity: 'sha512-' + Buffer.alloc(64, n).toString('base64') }
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: 'synthetic-app', lockfileVersion: 3, packages }))
+  fs.writeFileSync(path.join(dir, '.npmrc'), `registry=http://127.0.0.1:${port}/\n`)
+  const result = await pn.audit({ cwd: dir, cache: false, concurrency: 1 })
+  assert.equal(result.summary.unverifiable, names.length)
+  const reasons = result.packages.map((p) => p.problems[0].message)
+  assert.ok(result.packages.every((p) => p.problems[0].code === 'ERR_PROV_NETWORK'))
+  assert.ok(reasons.some((m) => /unreachable .*not trying again/.test(m)), JSON.stringify(reasons))
+})
+
 test('audit: SARIF 2.1.0 names each finding with its rule and lockfile line', async () => {
   const dir = project(reg, ['sigstore@1.0.0', 'sigstore@2.3.1'])
   const result = await pn.audit({ cwd: dir, cache: false })

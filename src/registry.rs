@@ -3,7 +3,8 @@
 //! Honours npm's configuration (see `npmrc`): per-URL credentials, `ca`/`cafile`,
 //! `strict-ssl`, proxies. One `reqwest` client per `Client`, so connections are kept alive and
 //! reused. Transient failures (connect errors, timeouts, 429, 5xx) are retried with
-//! exponential backoff and jitter. Response sizes are capped.
+//! exponential backoff and jitter; a host that refused [`UNREACHABLE_AFTER`] connections in a
+//! row is not tried again by that client. Response sizes are capped.
 
 use crate::error::{Error, Result};
 use crate::npmrc::{Auth, NpmConfig};
@@ -22,6 +23,10 @@ pub const MAX_SMALL_JSON_BYTES: usize = 16 * 1024 * 1024;
 /// Default cap on tarball size.
 pub const DEFAULT_MAX_TARBALL_BYTES: usize = 512 * 1024 * 1024;
 const RETRIES: u32 = 3;
+/// After this many connection failures in a row to one host (no response in between), the
+/// host counts as unreachable for the rest of the client's life: later requests fail at once
+/// instead of each waiting out its retries.
+const UNREACHABLE_AFTER: u32 = 6;
 
 /// A fetched response body, or "not found".
 #[derive(Debug)]
@@ -39,6 +44,8 @@ pub struct Client {
     http: reqwest::Client,
     config: Arc<NpmConfig>,
     keys_memo: Arc<Mutex<HashMap<String, Option<Value>>>>,
+    /// Connection failures in a row, by `host:port`.
+    connect_failures: Arc<Mutex<HashMap<String, u32>>>,
     packument_cache: Option<PathBuf>,
     offline: bool,
 }
@@ -83,6 +90,7 @@ impl Client {
             http,
             config,
             keys_memo: Arc::default(),
+            connect_failures: Arc::default(),
             packument_cache: None,
             offline: false,
         })
@@ -124,6 +132,12 @@ impl Client {
         if self.offline {
             return Err(Error::Network(format!("offline: not fetching {url}")));
         }
+        let host = host_of(url);
+        if self.failures(&host) >= UNREACHABLE_AFTER {
+            return Err(Error::Network(format!(
+                "GET {url}: {host} is unreachable ({UNREACHABLE_AFTER} connection failures in a row); not trying again in this run"
+            )));
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -152,10 +166,18 @@ impl Client {
         if let Some(e) = etag {
             req = req.header("if-none-match", e);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| (Error::Network(format!("GET {url}: {}", describe(&e))), true))?;
+        let resp = match req.send().await {
+            Ok(r) => {
+                self.record_connect(url, true);
+                r
+            }
+            Err(e) => {
+                if e.is_connect() {
+                    self.record_connect(url, false);
+                }
+                return Err((Error::Network(format!("GET {url}: {}", describe(&e))), true));
+            }
+        };
         let status = resp.status();
         if status.as_u16() == 404 || status.as_u16() == 410 {
             return Ok(Resp::NotFound);
@@ -182,6 +204,21 @@ impl Client {
                 let retryable = matches!(e, Error::Network(_));
                 (e, retryable)
             })
+    }
+
+    fn failures(&self, host: &str) -> u32 {
+        self.connect_failures
+            .lock()
+            .map(|m| m.get(host).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// A response resets the host's count; a connection failure adds one.
+    fn record_connect(&self, url: &str, ok: bool) {
+        if let Ok(mut m) = self.connect_failures.lock() {
+            let n = m.entry(host_of(url)).or_insert(0);
+            *n = if ok { 0 } else { n.saturating_add(1) };
+        }
     }
 
     /// GET a JSON document.
@@ -280,6 +317,18 @@ impl Client {
     /// Download bytes (a tarball), at most `max`.
     pub async fn bytes(&self, url: &str, max: usize) -> Result<Fetched<Vec<u8>>> {
         self.get(url, "application/octet-stream", max).await
+    }
+}
+
+/// `host:port` of a URL (the URL itself when it does not parse).
+fn host_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}:{}",
+            u.host_str().unwrap_or(""),
+            u.port_or_known_default().unwrap_or(0)
+        ),
+        Err(_) => url.to_string(),
     }
 }
 
