@@ -423,6 +423,17 @@ function toBody (value) {
  * @param {Object<string, number>} [options.status] per URL path prefix, answer that HTTP status
  * @param {string} [options.token] require "authorization: Bearer <token>"
  */
+// npm's abbreviated ("corgi") packument: what an installer needs, without time, publishers,
+// scripts or readmes.
+function abbreviate (doc) {
+  const keep = ['name', 'version', 'dependencies', 'optionalDependencies', 'devDependencies', 'bundleDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'dist', 'engines', 'os', 'cpu', 'deprecated', 'hasInstallScript', '_hasShrinkwrap', 'funding', 'license']
+  const versions = {}
+  for (const [v, m] of Object.entries(doc.versions || {})) {
+    versions[v] = Object.fromEntries(keep.filter((k) => k in m).map((k) => [k, m[k]]))
+  }
+  return { name: doc.name, 'dist-tags': doc['dist-tags'], modified: doc.time && doc.time.modified, versions }
+}
+
 async function startRegistry (options = {}) {
   const opts = options || {}
   const model = loadModel(fixturesDir())
@@ -432,6 +443,12 @@ async function startRegistry (options = {}) {
   const attestationOverrides = opts.attestationOverrides || {}
   const statusRules = Object.entries(opts.status || {})
   const token = opts.token == null ? null : String(opts.token)
+  // { prefix: { times, status, retryAfter } }: the first `times` requests under `prefix` fail.
+  const failRules = Object.entries(opts.fail || {}).map(([prefix, r]) => ({ prefix, left: r.times || 1, status: r.status || 500, retryAfter: r.retryAfter }))
+  // { prefix: ms }: responses under `prefix` are held back this long.
+  const delayRules = Object.entries(opts.delay || {})
+  // Serve the abbreviated packument (no time, no _npmUser, …) to Accept: install-v1.
+  const corgi = !!opts.abbreviated
 
   // Fail loudly on typos in the overrides.
   for (const name of Object.keys(overrides)) {
@@ -453,12 +470,20 @@ async function startRegistry (options = {}) {
   let base = null
 
   const server = http.createServer((req, res) => {
-    requests.push({ method: req.method, url: req.url })
-    try {
-      handle(req, res)
-    } catch (e) {
-      send(res, req, 500, { error: `test registry failure: ${e.message}` })
+    const record = { method: req.method, url: req.url, headers: req.headers, status: null }
+    requests.push(record)
+    const writeHead = res.writeHead.bind(res)
+    res.writeHead = (status, ...rest) => { record.status = status; return writeHead(status, ...rest) }
+    const go = () => {
+      try {
+        handle(req, res)
+      } catch (e) {
+        send(res, req, 500, { error: `test registry failure: ${e.message}` })
+      }
     }
+    const delay = delayRules.find(([prefix]) => req.url.startsWith(prefix))
+    if (delay) setTimeout(go, delay[1])
+    else go()
   })
 
   function send (res, req, status, body, type = 'application/json', cache = false) {
@@ -489,6 +514,12 @@ async function startRegistry (options = {}) {
     }
     const rawPath = req.url.split('?')[0]
     const decodedPath = safeDecode(rawPath)
+    const fail = failRules.find((r) => r.left > 0 && (rawPath.startsWith(r.prefix) || (decodedPath !== null && decodedPath.startsWith(r.prefix))))
+    if (fail) {
+      fail.left--
+      if (fail.retryAfter !== undefined) res.setHeader('retry-after', String(fail.retryAfter))
+      return send(res, req, fail.status, { error: http.STATUS_CODES[fail.status] || `HTTP ${fail.status}` })
+    }
     for (const [prefix, code] of statusRules) {
       if (rawPath.startsWith(prefix) || (decodedPath !== null && decodedPath.startsWith(prefix))) {
         return send(res, req, code, { error: http.STATUS_CODES[code] || `HTTP ${code}` })
@@ -547,10 +578,12 @@ async function startRegistry (options = {}) {
     }
 
     // Packuments: /name, /@scope/name, /@scope%2fname, /@scope%2Fname.
-    // The abbreviated form (Accept: application/vnd.npm.install-v1+json) gets the full document.
+    // The abbreviated form (Accept: application/vnd.npm.install-v1+json) gets the full document,
+    // unless the registry was started with `abbreviated: true`.
     const name = decodedPath.slice(1)
     const doc = served.get(name)
     if (!doc) return notFound(req, res)
+    if (corgi && String(req.headers.accept || '').includes(CORGI)) return send(res, req, 200, doc.corgi, CORGI, true)
     return send(res, req, 200, doc.body, 'application/json', true)
   }
 
@@ -572,7 +605,7 @@ async function startRegistry (options = {}) {
         if (out !== undefined) doc = out
         if (!doc || typeof doc !== 'object') throw new Error(`prov-native test registry: overrides[${name}] returned no packument`)
       }
-      served.set(name, { doc, body: Buffer.from(JSON.stringify(doc)) })
+      served.set(name, { doc, body: Buffer.from(JSON.stringify(doc)), corgi: Buffer.from(JSON.stringify(abbreviate(doc))) })
     }
   } catch (e) {
     server.close()

@@ -181,7 +181,9 @@ test('requests are recorded in order', async () => {
   try {
     await (await fetch(r.url + 'tuf-js')).arrayBuffer()
     await (await fetch(r.url + '-/npm/v1/keys')).arrayBuffer()
-    assert.deepEqual(r.requests, [{ method: 'GET', url: '/tuf-js' }, { method: 'GET', url: '/-/npm/v1/keys' }])
+    assert.deepEqual(r.requests.map(({ method, url }) => ({ method, url })), [{ method: 'GET', url: '/tuf-js' }, { method: 'GET', url: '/-/npm/v1/keys' }])
+    assert.deepEqual(r.requests.map((q) => q.status), [200, 200])
+    assert.equal(r.requests[0].headers.host, new URL(r.url).host)
   } finally {
     await r.close()
   }

@@ -42,6 +42,9 @@ pub struct Options {
     /// `verified`/`unsigned` reports from an authenticated whole-tree entry for this exact
     /// tree, by `name@version` (see [`audit_json`]); used before the per-package cache.
     pub reuse: Arc<HashMap<(String, String), Report>>,
+    /// Ask for abbreviated packuments where they suffice (see [`packument_for`]). Off for the
+    /// guard, whose rules read publish times and publishers.
+    pub abbreviated: bool,
 }
 
 /// A package that was not verified, and why.
@@ -97,6 +100,26 @@ fn not_verifiable(source: &Source) -> Option<String> {
     }
 }
 
+/// A `bundleDependencies` entry arrives inside its parent's tarball, not from the registry:
+/// what is installed is the parent's copy, checked with the parent.
+fn bundled_reason(p: &LockedPackage) -> String {
+    let parent = p
+        .paths
+        .first()
+        .and_then(|path| path.rsplit_once("/node_modules/"))
+        .map(|(parent, _)| {
+            parent
+                .rsplit_once("node_modules/")
+                .map_or(parent, |(_, n)| n)
+        });
+    match parent {
+        Some(parent) if !parent.is_empty() => format!(
+            "bundled inside {parent}'s tarball (bundleDependencies): installed from it, verified with it"
+        ),
+        _ => "bundled inside its parent's tarball (bundleDependencies): installed from it, verified with it".into(),
+    }
+}
+
 /// Audit a parsed lockfile. `progress(done, total)` is called after each package.
 pub async fn audit(
     ctx: &Context,
@@ -111,7 +134,11 @@ pub async fn audit(
     // Group registry packages by name; one packument per name.
     let mut groups: BTreeMap<String, Vec<LockedPackage>> = BTreeMap::new();
     for p in &lock.packages {
-        match not_verifiable(&p.source) {
+        let reason = match (&p.source, p.bundled) {
+            (Source::Registry, true) => Some(bundled_reason(p)),
+            (source, _) => not_verifiable(source),
+        };
+        match reason {
             Some(reason) => summary.skipped.push(SkippedPackage {
                 name: p.name.clone(),
                 version: p.version.clone(),
@@ -125,7 +152,10 @@ pub async fn audit(
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
     let opts = Arc::new(opts.clone());
     let mut set = tokio::task::JoinSet::new();
+    // Which packages each task covers, so that a task that panics still reports them.
+    let mut tasks: HashMap<tokio::task::Id, Vec<LockedPackage>> = HashMap::new();
     for (name, pkgs) in groups {
+        let covered = pkgs.clone();
         let (ctx, opts, sem, done, progress) = (
             ctx.clone(),
             opts.clone(),
@@ -133,25 +163,32 @@ pub async fn audit(
             done.clone(),
             progress.clone(),
         );
-        set.spawn(async move {
+        let handle = set.spawn(async move {
             let _permit = sem.acquire_owned().await;
             let (out, doc) = audit_name(&ctx, &name, &pkgs, &opts).await;
             let n = done.fetch_add(pkgs.len(), Ordering::Relaxed) + pkgs.len();
             progress(n, total);
             (name, out, doc)
         });
+        tasks.insert(handle.id(), covered);
     }
     let mut packages: Vec<(Report, bool)> = Vec::with_capacity(total);
     let mut packuments = HashMap::new();
-    while let Some(joined) = set.join_next().await {
+    while let Some(joined) = set.join_next_with_id().await {
         match joined {
-            Ok((name, reports, doc)) => {
+            Ok((_, (name, reports, doc))) => {
                 packages.extend(reports);
                 if let Some(d) = doc {
                     packuments.insert(name, d);
                 }
             }
-            Err(e) => return Err(Error::Internal(format!("audit worker: {e}"))),
+            // A bug in one package's check costs that package, not the run.
+            Err(join) => {
+                let e = Error::Internal(format!("checking this package failed: {join}"));
+                for p in tasks.get(&join.id()).into_iter().flatten() {
+                    packages.push((failed_report(p, &e), false));
+                }
+            }
         }
     }
     packages.sort_by(|(a, _), (b, _)| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -340,7 +377,7 @@ async fn audit_name(
     if misses.is_empty() {
         return (out, None);
     }
-    let packument = match ctx.client.packument(&registry, name).await {
+    let packument = match packument_for(ctx, &registry, name, &misses, opts).await {
         Ok(crate::registry::Fetched::Found(p)) => Arc::new(p),
         Ok(crate::registry::Fetched::NotFound) => {
             let e = Error::NotFound(format!("{name} is not in {registry}"));
@@ -406,6 +443,48 @@ async fn audit_name(
         out.push((report, false));
     }
     (out, packument)
+}
+
+/// The packument for `pkgs`: the abbreviated form when [`Options::abbreviated`] allows it and
+/// it answers every question, else the full one. The abbreviated form has no `time`; a
+/// version signed by a key that expires needs its publish time (a signature made after the
+/// expiry does not count), so it needs the full form.
+async fn packument_for(
+    ctx: &Context,
+    registry: &str,
+    name: &str,
+    pkgs: &[&LockedPackage],
+    opts: &Options,
+) -> Result<crate::registry::Fetched<serde_json::Value>> {
+    use crate::registry::{Fetched, Form};
+    if !opts.abbreviated {
+        return ctx.client.packument(registry, name).await;
+    }
+    let doc = ctx
+        .client
+        .packument_as(registry, name, Form::Abbreviated)
+        .await?;
+    let Fetched::Found(d) = &doc else {
+        return Ok(doc);
+    };
+    let needs_time = d.get("time").is_none()
+        && pkgs.iter().any(|p| {
+            let Some(m) = d.get("versions").and_then(|v| v.get(&p.version)) else {
+                return true;
+            };
+            let sigs = crate::registry_sig::signatures(m).unwrap_or_default();
+            sigs.iter().any(|s| {
+                ctx.trust
+                    .npm_keys
+                    .iter()
+                    .any(|k| k.key_id == s.keyid && k.valid_until.is_some())
+            })
+        });
+    if needs_time {
+        ctx.client.packument(registry, name).await
+    } else {
+        Ok(doc)
+    }
 }
 
 /// Whether the lockfile pins this package with a sha512, the digest attestations name.
@@ -492,7 +571,7 @@ impl Tree {
 }
 
 /// The tree to audit: the given lockfile (or a directory holding one), else the one in `cwd`,
-/// else `cwd/node_modules`.
+/// else the hidden lockfile of `cwd/node_modules` (npm, pnpm), else a walk of `node_modules`.
 pub fn find_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> Result<Tree> {
     let read = |path: PathBuf| -> Result<Tree> {
         let text = crate::lockfile::read_text(&path)?;
@@ -507,6 +586,16 @@ pub fn find_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> R
     }
     if let Some(l) = crate::lockfile::find(cwd) {
         return read(l);
+    }
+    // Without a lockfile, what the package manager recorded of the installed tree (it has
+    // the integrities a bare walk lacks): npm's hidden lockfile, pnpm's virtual-store lockfile.
+    for hidden in [
+        cwd.join("node_modules").join(".package-lock.json"),
+        cwd.join("node_modules").join(".pnpm").join("lock.yaml"),
+    ] {
+        if hidden.is_file() {
+            return read(hidden);
+        }
     }
     if cwd.join("node_modules").is_dir() {
         return Ok(Tree::NodeModules(cwd.to_path_buf()));

@@ -15,7 +15,6 @@ use crate::verify::{self, AttestationSource, Context, Request};
 use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask, ValueType};
 use napi_derive::napi;
-use serde_json::Value;
 use sha2::Digest;
 use std::path::PathBuf;
 
@@ -125,7 +124,7 @@ impl BytesOrPath {
     /// [`Self::read`] on the calling thread (libuv pool tasks).
     fn read_blocking(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
         match self {
-            BytesOrPath::Bytes(b) => Ok(b),
+            BytesOrPath::Bytes(b) => within(b, max),
             BytesOrPath::Path(p) => {
                 let meta = std::fs::metadata(&p).map_err(|e| CoreError::io(&p, e))?;
                 if meta.len() > max as u64 {
@@ -141,7 +140,7 @@ impl BytesOrPath {
 
     async fn read(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
         match self {
-            BytesOrPath::Bytes(b) => Ok(b),
+            BytesOrPath::Bytes(b) => within(b, max),
             BytesOrPath::Path(p) => {
                 let meta = tokio::fs::metadata(&p)
                     .await
@@ -156,6 +155,17 @@ impl BytesOrPath {
             }
         }
     }
+}
+
+/// Bytes given directly obey the same size limit as a file.
+fn within(b: Vec<u8>, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
+    if b.len() > max {
+        return Err(CoreError::TooLarge(format!(
+            "{} bytes is over the {max}-byte limit",
+            b.len()
+        )));
+    }
+    Ok(b)
 }
 
 fn buffer_bytes(u: Unknown) -> Option<Vec<u8>> {
@@ -209,15 +219,26 @@ fn json_input(
                     .map(JsonInput::Text)
                     .map_err(|_| CoreError::json(what, "not UTF-8"));
             }
-            let v: Value = env
-                .from_js_value(u)
-                .map_err(|e| arg(format!("{what}: {e}")))?;
-            Ok(JsonInput::Text(v.to_string()))
+            // Through JSON.stringify: a cyclic or absurdly deep object is a TypeError /
+            // RangeError there, where a recursive converter would overflow the stack.
+            stringify(env, u)
+                .map(JsonInput::Text)
+                .map_err(|e| arg(format!("{what} cannot be read as JSON: {e}")))
         }
         t => Err(arg(format!(
             "{what} must be JSON text, a Buffer or an object, not {t:?}"
         ))),
     }
+}
+
+fn stringify(env: &Env, u: Unknown) -> Result<String> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let f: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+    let out = f.call(u)?;
+    if out.get_type()? != ValueType::String {
+        return Err(Error::from_reason("it has no JSON form"));
+    }
+    String::from_unknown(out)
 }
 
 impl JsonInput {
@@ -776,7 +797,8 @@ pub fn audit<'e>(
     };
     settle(env, async move {
         let lockfile = args.lockfile.clone();
-        let (ctx, cwd, opts) = args.prepare().await?;
+        let (ctx, cwd, mut opts) = args.prepare().await?;
+        opts.abbreviated = true;
         let tree = tokio::task::spawn_blocking(move || {
             crate::audit::find_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
         })

@@ -5,7 +5,9 @@
 //! 1. Bound the input and parse it as JSON; the media type must be bundle v0.1, v0.2 or v0.3.
 //! 2. Parse it into typed `sigstore_types::Bundle` (no cryptography yet).
 //! 3. Choose the policy: a public key (given, or the npm key named by `publicKey.hint`)
-//!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles.
+//!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles; options
+//!    that do not fit the bundle's kind are refused. Every log entry must be in a log of the
+//!    trusted root valid at its integrated time.
 //! 4. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
 //!    signature, tlog entry body vs the envelope, SET, inclusion proof and signed checkpoint,
 //!    artifact digest vs the in-toto subjects (inside [`crate::crypto::scoped`], so the SET it
@@ -231,6 +233,19 @@ pub fn verify_with_statement(
         .and_then(Value::as_str)
         .map(str::to_string);
     let keyed = raw.pointer("/verificationMaterial/publicKey").is_some();
+    // An option that cannot apply to this kind of bundle is a mismatch, not a no-op.
+    if keyed && (opts.certificate_identity.is_some() || opts.certificate_issuer.is_some()) {
+        return Err(Error::Identity(
+            "a certificate identity or issuer was required, but the bundle is signed with a key, not a certificate"
+                .into(),
+        ));
+    }
+    if !keyed && opts.public_key.is_some() {
+        return Err(Error::Certificate(
+            "a public key was given, but the bundle is signed with a certificate".into(),
+        ));
+    }
+    check_logs(&pb.bundle, trust)?;
 
     let (result, npm_key) = if keyed {
         // Step 3, keyed: the given key, else the npm attestation key named by the hint.
@@ -338,6 +353,41 @@ pub fn verify_with_statement(
         statement: st,
         provenance: prov,
     })
+}
+
+/// Step 3, logs: every entry is in a transparency log of the trusted root whose key was valid
+/// at the entry's integrated time. (`sigstore-verify` reports an unknown log as a failed SET;
+/// checked first so the report names the real cause.)
+fn check_logs(bundle: &Bundle, trust: &TrustMaterial) -> Result<()> {
+    for e in &bundle.verification_material.tlog_entries {
+        let id = e.log_id.key_id.as_bytes();
+        let logs: Vec<_> = trust
+            .trusted_root
+            .tlogs
+            .iter()
+            .filter(|l| l.log_id.key_id.as_bytes() == id)
+            .collect();
+        if logs.is_empty() {
+            return Err(Error::TlogUnknown(format!(
+                "log {} is not in the trusted root",
+                STANDARD.encode(id)
+            )));
+        }
+        if let Some(t) = e.integrated_time {
+            if !logs.iter().any(|l| {
+                l.public_key
+                    .valid_for
+                    .as_ref()
+                    .is_none_or(|r| r.contains(t))
+            }) {
+                return Err(Error::TlogUnknown(format!(
+                    "log {} was not valid at the entry's integrated time {t}",
+                    STANDARD.encode(id)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parse `sha256:<hex>` / `sha512:<hex>` (also `sha384`).

@@ -5,13 +5,19 @@
 //! attestations source, trust fingerprint)`. Only `verified` and `unsigned` reports are stored;
 //! they describe immutable data (a published version's bytes, signatures and attestations).
 //!
-//! Entries are authenticated with HMAC-SHA256 under a random per-cache secret (`secret`, mode
-//! 0600). An entry that is truncated, edited, copied from another machine's cache (CI cache
-//! poisoning) or written for another key fails the MAC or the key check and is ignored: it
-//! costs a re-check, never a "verified".
+//! Entries are authenticated with HMAC-SHA256 under a secret that does not live in the cache
+//! directory, so a cache directory copied in from elsewhere (a CI cache restored from another
+//! run or branch, which is how CI caches are poisoned) carries no key that makes its entries
+//! count. The secret is `PROV_NATIVE_CACHE_SECRET` when set (a CI secret, so that a restored
+//! cache is trusted only when this pipeline wrote it), else a random per-user file
+//! (`$XDG_STATE_HOME/prov-native/cache-secret`, `~/.local/state/…`, `%LOCALAPPDATA%\…` on
+//! Windows, `~/Library/Application Support/…` on macOS; mode 0600). An entry that is
+//! truncated, edited, written under another secret or for another key fails the MAC or the key
+//! check and is ignored: it costs a re-check, never a "verified".
 //!
-//! Layout: `<dir>/v1/<k[0..2]>/<k>.json`, `<dir>/packuments/…`, `<dir>/secret`. The default
-//! `<dir>` is `<npm cache>/_prov-native` (npm's `cache` setting, else `~/.npm`).
+//! Layout: `<dir>/v1/<k[0..2]>/<k>.json`, `<dir>/v1/trees/…`, `<dir>/packuments/…`. The
+//! default `<dir>` is `<npm cache>/_prov-native`: npm's `cache` setting, else `~/.npm`
+//! (`%LocalAppData%\npm-cache` on Windows), as npm's own default.
 
 use crate::error::{Error, Result};
 use crate::report::{Report, Status};
@@ -40,6 +46,8 @@ impl Key<'_> {
         let mut h = Sha256::new();
         for part in [
             CACHE_FORMAT,
+            // Verdicts are this build's: a release that changes a check re-checks everything.
+            env!("CARGO_PKG_VERSION"),
             self.name,
             self.version,
             self.integrity,
@@ -62,23 +70,14 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Open (creating if needed) the cache at `dir`.
+    /// Open (creating if needed) the cache at `dir`, under this user's secret.
     pub fn open(dir: &Path) -> Result<Self> {
+        Self::open_with_secret(dir, user_secret()?)
+    }
+
+    /// Open the cache at `dir` with an explicit secret.
+    pub fn open_with_secret(dir: &Path, secret: [u8; 32]) -> Result<Self> {
         std::fs::create_dir_all(dir.join("v1")).map_err(|e| Error::io(dir, e))?;
-        let secret_path = dir.join("secret");
-        let secret = match std::fs::read(&secret_path) {
-            Ok(b) if b.len() == 32 => {
-                let mut s = [0u8; 32];
-                s.copy_from_slice(&b);
-                s
-            }
-            _ => {
-                let mut s = [0u8; 32];
-                getrandom::fill(&mut s).map_err(|e| Error::Internal(format!("random: {e}")))?;
-                write_secret(&secret_path, &s)?;
-                s
-            }
-        };
         Ok(Self {
             dir: dir.to_path_buf(),
             secret,
@@ -89,6 +88,11 @@ impl Cache {
     pub fn default_dir(config: &crate::npmrc::NpmConfig) -> Option<PathBuf> {
         if let Some(c) = config.get("cache").filter(|c| !c.is_empty()) {
             return Some(PathBuf::from(c).join("_prov-native"));
+        }
+        if cfg!(windows) {
+            if let Some(local) = std::env::var_os("LOCALAPPDATA") {
+                return Some(PathBuf::from(local).join("npm-cache").join("_prov-native"));
+            }
         }
         let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
         Some(PathBuf::from(home).join(".npm").join("_prov-native"))
@@ -211,6 +215,80 @@ pub fn tree_key(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The secret entries are authenticated with (see the module docs).
+pub fn user_secret() -> Result<[u8; 32]> {
+    if let Some(v) = std::env::var_os("PROV_NATIVE_CACHE_SECRET").filter(|v| !v.is_empty()) {
+        let mut h = Sha256::new();
+        h.update(b"prov-native cache secret\0");
+        h.update(v.to_string_lossy().as_bytes());
+        return Ok(h.finalize().into());
+    }
+    let dir = state_dir()
+        .ok_or_else(|| {
+            Error::Config(
+                "no directory for the cache secret (HOME / XDG_STATE_HOME / LOCALAPPDATA unset); \
+                 set PROV_NATIVE_CACHE_SECRET or disable the cache"
+                    .into(),
+            )
+        })?
+        .join("prov-native");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let path = dir.join("cache-secret");
+    for _ in 0..20 {
+        match std::fs::read(&path) {
+            Ok(b) if b.len() == 32 => {
+                let mut s = [0u8; 32];
+                s.copy_from_slice(&b);
+                return Ok(s);
+            }
+            // Being written by a concurrent first run: wait for it.
+            Ok(b) if b.is_empty() => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Ok(_) => {
+                return Err(Error::Config(format!(
+                    "{} is not a prov-native cache secret (32 bytes); delete it",
+                    path.display()
+                )))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut s = [0u8; 32];
+                getrandom::fill(&mut s).map_err(|e| Error::Internal(format!("random: {e}")))?;
+                match write_secret(&path, &s) {
+                    Ok(()) => return Ok(s),
+                    // Another process made it first: read theirs.
+                    Err(Error::Io { .. }) if path.exists() => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Err(Error::Config(format!(
+        "{} could not be read",
+        path.display()
+    )))
+}
+
+/// Per-user state: `$XDG_STATE_HOME`, else the platform's usual place.
+fn state_dir() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if cfg!(windows) {
+        return env("LOCALAPPDATA").or_else(|| env("APPDATA"));
+    }
+    if let Some(x) = env("XDG_STATE_HOME") {
+        return Some(x);
+    }
+    let home = env("HOME")?;
+    Some(if cfg!(target_os = "macos") {
+        home.join("Library").join("Application Support")
+    } else {
+        home.join(".local").join("state")
+    })
+}
+
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -218,7 +296,7 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 fn write_secret(path: &Path, s: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
+    o.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -275,7 +353,7 @@ mod tests {
     async fn round_trip_and_tamper() {
         let dir = std::env::temp_dir().join(format!("pn-cache-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let c = Cache::open(&dir).unwrap();
+        let c = Cache::open_with_secret(&dir, [1u8; 32]).unwrap();
         let k = key("sha512-x");
         assert!(c.get(&k).await.is_none());
         c.put(&k, &report(Status::Verified)).await.unwrap();
@@ -293,9 +371,11 @@ mod tests {
         assert!(c.get(&k).await.is_none());
         // an entry made under another secret (another machine) is a miss
         c.put(&k, &report(Status::Verified)).await.unwrap();
-        std::fs::write(dir.join("secret"), [7u8; 32]).unwrap();
-        let c2 = Cache::open(&dir).unwrap();
+        assert!(c.get(&k).await.is_some());
+        let c2 = Cache::open_with_secret(&dir, [7u8; 32]).unwrap();
         assert!(c2.get(&k).await.is_none());
+        // nothing in the cache directory is a secret: a copied directory brings no key
+        assert!(!dir.join("secret").exists());
         // truncated
         std::fs::write(&path, &text[..text.len() / 2]).unwrap();
         assert!(c.get(&k).await.is_none());

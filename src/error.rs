@@ -167,7 +167,9 @@ impl Error {
 
     /// Map a `sigstore-verify` failure to the check that failed.
     pub(crate) fn from_sigstore(e: sigstore_verify::Error) -> Self {
-        use sigstore_verify::{CertificateError as C, Error as E, TransparencyLogError as T};
+        use sigstore_verify::{
+            CertificateError as C, Error as E, TimestampError as TS, TransparencyLogError as T,
+        };
         let msg = e.to_string();
         match e {
             E::IdentityMismatch { .. } | E::IssuerMismatch { .. } => Error::Identity(msg),
@@ -181,8 +183,12 @@ impl Error {
                 T::InclusionPromise(_) => Error::TlogSet(msg),
                 T::EntryMismatch(_) | T::MalformedEntry(_) => Error::TlogBody(msg),
                 T::UnknownLog { .. } => Error::TlogUnknown(msg),
+                // The log saw the signature outside the certificate's validity (or in the future).
+                T::IntegratedTime(_) => Error::Certificate(msg),
                 _ => Error::TlogBody(msg),
             },
+            // No SET and no RFC 3161 timestamp: nothing says when the signature was made.
+            E::Timestamp(TS::NoVerifiedTimestamp(_)) => Error::TlogMissing(msg),
             E::Timestamp(_) => Error::Timestamp(msg),
             E::InvalidBundle(m) if m.contains("in-toto statement") => Error::Statement(msg),
             E::UnsupportedBundle(m) if m.contains("payload type") => Error::Statement(msg),

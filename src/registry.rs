@@ -22,10 +22,15 @@ pub const MAX_PACKUMENT_BYTES: usize = 128 * 1024 * 1024;
 pub const MAX_SMALL_JSON_BYTES: usize = 16 * 1024 * 1024;
 /// Default cap on tarball size.
 pub const DEFAULT_MAX_TARBALL_BYTES: usize = 512 * 1024 * 1024;
-const RETRIES: u32 = 3;
-/// After this many connection failures in a row to one host (no response in between), the
-/// host counts as unreachable for the rest of the client's life: later requests fail at once
-/// instead of each waiting out its retries.
+/// Attempts per request (npm's `fetch-retries` + 1 when set).
+const ATTEMPTS: u32 = 3;
+/// Per-request timeout (npm's `fetch-timeout`, in ms, when set).
+const TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// After this many connection failures or timeouts in a row to one host (no response in
+/// between), the host counts as unreachable for the rest of the client's life: later requests
+/// fail at once instead of each waiting out its retries.
 const UNREACHABLE_AFTER: u32 = 6;
 
 /// A fetched response body, or "not found".
@@ -33,6 +38,27 @@ const UNREACHABLE_AFTER: u32 = 6;
 pub enum Fetched<T> {
     Found(T),
     NotFound,
+}
+
+/// Which packument document to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Everything, including `time` (publish times) and `_npmUser`.
+    Full,
+    /// npm's install form (`application/vnd.npm.install-v1+json`): versions with their `dist`
+    /// (integrity, signatures, attestations), no `time`. Often a fraction of the size.
+    Abbreviated,
+}
+
+impl Form {
+    fn accept(self) -> &'static str {
+        match self {
+            Form::Full => "application/json",
+            Form::Abbreviated => {
+                "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
+            }
+        }
+    }
 }
 
 /// HTTP client bound to an npm configuration.
@@ -44,6 +70,7 @@ pub struct Client {
     http: reqwest::Client,
     config: Arc<NpmConfig>,
     keys_memo: Arc<Mutex<HashMap<String, Option<Value>>>>,
+    attempts: u32,
     /// Connection failures in a row, by `host:port`.
     connect_failures: Arc<Mutex<HashMap<String, u32>>>,
     packument_cache: Option<PathBuf>,
@@ -59,10 +86,24 @@ enum Resp {
 
 impl Client {
     pub fn new(config: Arc<NpmConfig>) -> Result<Self> {
+        let number = |key: &str| -> Result<Option<u64>> {
+            config
+                .get(key)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u64>()
+                        .map_err(|_| Error::Config(format!("{key}={v:?} is not a whole number")))
+                })
+                .transpose()
+        };
+        let timeout = number("fetch-timeout")?
+            .filter(|ms| *ms > 0)
+            .map_or(TIMEOUT, Duration::from_millis);
+        let attempts = number("fetch-retries")?.map_or(ATTEMPTS, |r| r.min(10) as u32 + 1);
         let mut b = reqwest::Client::builder()
             .user_agent(concat!("prov-native/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(120))
+            .connect_timeout(Duration::from_secs(15).min(timeout))
+            .timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(30));
         let pems = config.ca_pems()?;
         if !pems.is_empty() {
@@ -90,6 +131,7 @@ impl Client {
             http,
             config,
             keys_memo: Arc::default(),
+            attempts,
             connect_failures: Arc::default(),
             packument_cache: None,
             offline: false,
@@ -143,8 +185,11 @@ impl Client {
             attempt += 1;
             match self.get_once(url, accept, max, etag).await {
                 Ok(r) => return Ok(r),
-                Err((e, retryable)) if !retryable || attempt >= RETRIES => return Err(e),
-                Err(_) => tokio::time::sleep(backoff(attempt)).await,
+                Err(f) if !f.retryable || attempt >= self.attempts => return Err(f.error),
+                Err(f) => {
+                    let wait = backoff(attempt).max(f.retry_after.unwrap_or_default());
+                    tokio::time::sleep(wait).await
+                }
             }
         }
     }
@@ -156,7 +201,7 @@ impl Client {
         accept: &str,
         max: usize,
         etag: Option<&str>,
-    ) -> Result<Resp, (Error, bool)> {
+    ) -> Result<Resp, Failure> {
         let mut req = self.http.get(url).header("accept", accept);
         match self.config.auth_for(url) {
             Some(Auth::Bearer(t)) => req = req.header("authorization", format!("Bearer {t}")),
@@ -172,10 +217,13 @@ impl Client {
                 r
             }
             Err(e) => {
-                if e.is_connect() {
+                if e.is_connect() || e.is_timeout() {
                     self.record_connect(url, false);
                 }
-                return Err((Error::Network(format!("GET {url}: {}", describe(&e))), true));
+                return Err(Failure::retry(Error::Network(format!(
+                    "GET {url}: {}",
+                    describe(&e)
+                ))));
             }
         };
         let status = resp.status();
@@ -187,10 +235,16 @@ impl Client {
         }
         if !status.is_success() {
             let retryable = status.as_u16() == 429 || status.is_server_error();
-            return Err((
-                Error::Network(format!("GET {url}: HTTP {status}")),
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            return Err(Failure {
+                error: Error::Network(format!("GET {url}: HTTP {status}")),
                 retryable,
-            ));
+                retry_after,
+            });
         }
         let new_etag = resp
             .headers()
@@ -200,9 +254,9 @@ impl Client {
         read_capped(resp, url, max)
             .await
             .map(|b| Resp::Found(b, new_etag))
-            .map_err(|e| {
-                let retryable = matches!(e, Error::Network(_));
-                (e, retryable)
+            .map_err(|e| match e {
+                Error::Network(_) => Failure::retry(e),
+                e => Failure::fatal(e),
             })
     }
 
@@ -235,13 +289,30 @@ impl Client {
     /// cache, a stored copy is revalidated with its ETag; a cache entry that cannot be read is
     /// ignored (it costs a download, nothing else).
     pub async fn packument(&self, registry: &str, name: &str) -> Result<Fetched<Value>> {
+        self.packument_as(registry, name, Form::Full).await
+    }
+
+    /// The packument in the given form. A registry that does not know the abbreviated form
+    /// answers with the full one (it then has `time`).
+    pub async fn packument_as(
+        &self,
+        registry: &str,
+        name: &str,
+        form: Form,
+    ) -> Result<Fetched<Value>> {
         let url = format!("{registry}{}", escaped_name(name));
+        let accept = form.accept();
         let Some(dir) = &self.packument_cache else {
-            return self.get_json(&url, MAX_PACKUMENT_BYTES).await;
+            return match self.get(&url, accept, MAX_PACKUMENT_BYTES).await? {
+                Fetched::NotFound => Ok(Fetched::NotFound),
+                Fetched::Found(b) => serde_json::from_slice(&b)
+                    .map(Fetched::Found)
+                    .map_err(|e| Error::json(url.clone(), e)),
+            };
         };
         let file = dir.join(format!(
             "{}.json",
-            hex::encode(Sha256::digest(url.as_bytes()))
+            hex::encode(Sha256::digest(format!("{accept}\n{url}").as_bytes()))
         ));
         let cached: Option<(String, Vec<u8>)> = tokio::fs::read(&file)
             .await
@@ -255,7 +326,7 @@ impl Client {
         let resp = self
             .get_with(
                 &url,
-                "application/json",
+                accept,
                 MAX_PACKUMENT_BYTES,
                 cached.as_ref().map(|c| c.0.as_str()),
             )
@@ -320,6 +391,46 @@ impl Client {
     }
 }
 
+/// A failed attempt: the error, whether another attempt may help, and how long the server
+/// asked us to wait (`Retry-After`).
+struct Failure {
+    error: Error,
+    retryable: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    fn retry(error: Error) -> Self {
+        Self {
+            error,
+            retryable: true,
+            retry_after: None,
+        }
+    }
+
+    fn fatal(error: Error) -> Self {
+        Self {
+            error,
+            retryable: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// `Retry-After`: seconds or an HTTP date, at most [`MAX_RETRY_AFTER`].
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let wait = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
+            let secs = at.as_second() - jiff::Timestamp::now().as_second();
+            Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
 /// `host:port` of a URL (the URL itself when it does not parse).
 fn host_of(url: &str) -> String {
     match url::Url::parse(url) {
@@ -372,4 +483,26 @@ async fn read_capped(mut resp: reqwest::Response, url: &str, max: usize) -> Resu
         out.extend_from_slice(&chunk);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_capped() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 999 "), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn hosts_are_host_and_port() {
+        assert_eq!(host_of("https://a.example/x"), "a.example:443");
+        assert_eq!(host_of("http://127.0.0.1:9/x"), "127.0.0.1:9");
+    }
 }

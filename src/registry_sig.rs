@@ -97,7 +97,10 @@ pub fn verify(
         let Some(k) = ok else {
             return Err(last.unwrap_or_else(|| Error::Signature(message.clone())));
         };
-        if !candidates.iter().any(|c| c.valid_at(at)) {
+        if !candidates
+            .iter()
+            .any(|c| c.spki == k.spki && c.valid_at(at))
+        {
             return Err(Error::KeyExpired(format!(
                 "registry key {} was not valid at {at} ({})",
                 k.key_id,

@@ -228,7 +228,14 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         });
     r.integrity = sri.clone();
     let expected = match sri.as_deref().map(Integrity::parse) {
-        Some(Ok(i)) => Some(i),
+        Some(Ok(i)) => match unique_sha512(&i, "the registry's dist.integrity") {
+            Ok(_) => Some(i),
+            Err(e) => {
+                r.checks.integrity = CheckState::Failed;
+                r.problem(&e);
+                None
+            }
+        },
         Some(Err(e)) => {
             r.checks.integrity = CheckState::Failed;
             r.problem(&e);
@@ -264,7 +271,9 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     let mut lock_agrees = false;
     let mut lock_unbound = None;
     if let (Some(lock), Some(exp)) = (&req.lock_integrity, &expected) {
-        match Integrity::parse(lock) {
+        match Integrity::parse(lock)
+            .and_then(|li| unique_sha512(&li, "the lockfile's integrity").map(|_| li))
+        {
             Ok(li) => match integrity::agree(&li, exp) {
                 Some(true) => {
                     lock_agrees = li.get(Algorithm::Sha512).is_some();
@@ -287,6 +296,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             }
         }
     }
+    // What attestations are bound to: the one sha512 the registry names (checked unique above).
     let sha512 = expected
         .as_ref()
         .and_then(|i| i.get(Algorithm::Sha512))
@@ -358,27 +368,55 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         Err(e) => Some(Err(e)),
     };
     let serves_signing_data = matches!(primary_keys, Some(Ok(_)));
-    let mut keys: Vec<NpmKey> = ctx.trust.npm_keys.clone();
-    if let Some(Ok(extra)) = &primary_keys {
-        // Registry-served keys only add key ids the embedded (TUF) set does not know.
-        for k in extra {
-            if !ctx.trust.npm_keys.iter().any(|t| t.key_id == k.key_id) {
-                keys.push(k.clone());
-            }
-        }
-    }
+    // Only the trust material's keys (embedded TUF keys or the caller's) can verify. Keys the
+    // registry serves are not trusted: a mirror that serves its own key could otherwise sign
+    // bytes of its own. A signature by such a key is reported as not checkable.
+    let keys: &[NpmKey] = &ctx.trust.npm_keys;
+    let served_only: Vec<String> = match &primary_keys {
+        Some(Ok(served)) => served
+            .iter()
+            .filter(|k| !keys.iter().any(|t| t.key_id == k.key_id))
+            .map(|k| k.key_id.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     if let Some(Err(e)) = &primary_keys {
         r.problem(e);
     }
-    let mut sigs = registry_sig::signatures(&manifest).unwrap_or_default();
     let mut sig_origin = registry.clone();
-    if sigs.is_empty() {
+    let mut sigs = registry_sig::signatures(&manifest);
+    if matches!(&sigs, Ok(s) if s.is_empty()) {
         if let (Some(up), Some(a)) = (&upstream, &att_registry) {
-            sigs = registry_sig::signatures(up).unwrap_or_default();
+            sigs = registry_sig::signatures(up);
             sig_origin = a.clone();
         }
     }
+    let sigs = match sigs {
+        Ok(s) => s,
+        Err(e) => {
+            r.checks.registry_signature = CheckState::Failed;
+            r.problems.push(Problem::new(
+                "ERR_PROV_REGISTRY_SIGNATURE",
+                format!("dist.signatures from {sig_origin}: {e}"),
+            ));
+            Vec::new()
+        }
+    };
+    let untrusted_key = sigs
+        .iter()
+        .find(|s| served_only.contains(&s.keyid) && !keys.iter().any(|k| k.key_id == s.keyid));
     match (&sri, sigs.is_empty()) {
+        _ if r.checks.registry_signature == CheckState::Failed => {}
+        (Some(_), false) if untrusted_key.is_some() => {
+            let why = format!(
+                "signed with key {} which {registry} serves but the trusted npm keys ({}) do not hold; \
+                 to trust that registry's key, pass it in npmKeys / PROV_NATIVE_NPM_KEYS",
+                untrusted_key.map(|s| s.keyid.as_str()).unwrap_or_default(),
+                ctx.trust.npm_keys_source
+            );
+            r.skip("registrySignature", why.clone());
+            r.problems.push(Problem::new("ERR_PROV_KEY_UNKNOWN", why));
+        }
         (None, _) => r.skip("registrySignature", "no integrity to check it over"),
         (Some(_), true) => {
             let why = if serves_signing_data {
@@ -391,7 +429,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 .push(Problem::new("ERR_PROV_REGISTRY_SIGNATURE_MISSING", why));
         }
         (Some(i), false) => {
-            match registry_sig::verify(&parsed.name, &version, i, &sigs, &keys, published_ts) {
+            match registry_sig::verify(&parsed.name, &version, i, &sigs, keys, published_ts) {
                 Ok(v) => {
                     r.checks.registry_signature = CheckState::Passed;
                     r.registry_signature = Some(RegistrySignature {
@@ -668,6 +706,25 @@ async fn fetch_tarball(
             None
         }
     }
+}
+
+/// The integrity's one sha512 digest. Several different sha512 digests in one SRI are
+/// refused: each would satisfy an integrity check, and the attestations could be bound to one
+/// while the bytes match another.
+fn unique_sha512(i: &Integrity, what: &str) -> Result<Option<Vec<u8>>> {
+    let mut found: Option<&Vec<u8>> = None;
+    for h in i.hashes.iter().filter(|h| h.algorithm == Algorithm::Sha512) {
+        match found {
+            Some(d) if *d != h.digest => {
+                return Err(Error::IntegrityMismatch(format!(
+                    "{what} names more than one sha512 digest ({})",
+                    i.to_sri()
+                )))
+            }
+            _ => found = Some(&h.digest),
+        }
+    }
+    Ok(found.cloned())
 }
 
 /// Escape a key for a JSON pointer (`~` → `~0`, `/` → `~1`).
