@@ -126,6 +126,37 @@ test('verifyBundle: bad input', async () => {
   await assert.rejects(pn.verifyBundle('['.repeat(100000)), (e) => /^ERR_PROV_(JSON|BUNDLE_PARSE)$/.test(e.code))
 })
 
+test('verifyBundle: options that do not fit the bundle are refused, not ignored', async () => {
+  // A certificate bundle with a public key to check against.
+  const pem = fs.readFileSync(fixture('keys/npm-SHA256_DhQ8wR5APBvFHLF_+Tc+AYvPOdTpcIDqOhxsBHRwC7U.pem'), 'utf8')
+  await rejectsWith(pn.verifyBundle(fixtureJson(V03), { digest: digest(), publicKey: pem }), 'ERR_PROV_CERTIFICATE')
+  // A keyed bundle with a certificate identity to match.
+  const att = pick(fixtureJson('attestations/sigstore-2.3.1.json'), 'publish').bundle
+  const hex = sha512Hex(fs.readFileSync(fixture('tarballs/sigstore-2.3.1.tgz')))
+  await rejectsWith(pn.verifyBundle(att, { digest: `sha512:${hex}`, certificateIssuer: GH }), 'ERR_PROV_IDENTITY')
+  await rejectsWith(pn.verifyBundle(att, { digest: `sha512:${hex}`, certificateIdentity: 'x' }), 'ERR_PROV_IDENTITY')
+})
+
+test('cyclic and absurdly deep objects reject, they do not crash Node', async () => {
+  const cyclic = fixtureJson(V03)
+  cyclic.self = cyclic
+  await rejectsWith(pn.verifyBundle(cyclic, { digest: digest() }), 'ERR_PROV_INVALID_ARG')
+  let deep = {}
+  const top = deep
+  for (let i = 0; i < 100000; i++) { deep.a = {}; deep = deep.a }
+  await assert.rejects(pn.verifyBundle(top, { digest: digest() }), (e) => /^ERR_PROV_(INVALID_ARG|JSON|BUNDLE_PARSE)$/.test(e.code))
+  await rejectsWith(pn.verifyAttestations(cyclic, { name: 'sigstore', version: '2.2.0', integrity: 'sha512-' + Buffer.from(sha512Hex(tgz()), 'hex').toString('base64') }), 'ERR_PROV_INVALID_ARG')
+  await rejectsWith(pn.verifyBundle(fixtureJson(V03), { digest: digest(), trustedRoot: cyclic }), 'ERR_PROV_INVALID_ARG')
+})
+
+test('a log entry whose integrated time lies outside the certificate is a certificate failure', async () => {
+  // The SET covers integratedTime: editing it breaks the SET first; what matters is that the
+  // bundle is refused with a transparency-log or certificate code, never accepted.
+  const b = fixtureJson(V02)
+  b.verificationMaterial.tlogEntries[0].integratedTime = String(Number(b.verificationMaterial.tlogEntries[0].integratedTime) + 86400)
+  await assert.rejects(pn.verifyBundle(b, { digest: digest() }), (e) => /^ERR_PROV_(TLOG_SET|CERTIFICATE)$/.test(e.code))
+})
+
 test('verifyBundle: a trusted root without the signing CA rejects', async () => {
   const root = fixtureJson('trust/trusted_root.json')
   root.certificateAuthorities = []

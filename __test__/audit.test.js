@@ -13,7 +13,7 @@ const { test, before, after } = require('node:test')
 
 const pn = require('..')
 const { startRegistry } = require('./registry')
-const { tmpdir, rejectsWith, project } = require('./helpers')
+const { tmpdir, rejectsWith, project, fixture } = require('./helpers')
 const { sarif, table } = require('../bin/format')
 
 const DATA = path.resolve(__dirname, '../../shared/data')
@@ -21,6 +21,25 @@ const DATA = path.resolve(__dirname, '../../shared/data')
 let reg
 before(async () => { reg = await startRegistry() })
 after(async () => { await reg.close() })
+
+// SYNTHETIC signing key (made here), in the /-/npm/v1/keys format.
+function syntheticKey () {
+  const crypto = require('node:crypto')
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  const spki = publicKey.export({ type: 'spki', format: 'der' })
+  const wire = Buffer.concat(['ecdsa-sha2-nistp256', 'nistp256', spki.subarray(spki.length - 65)].map((p) => {
+    const b = Buffer.from(p)
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(b.length)
+    return Buffer.concat([len, b])
+  }))
+  const keyid = 'SHA256:' + crypto.createHash('sha256').update(wire).digest('base64').replace(/=+$/, '')
+  return {
+    keyid,
+    sign: (msg) => crypto.sign('sha256', Buffer.from(msg), privateKey).toString('base64'),
+    keys: { keys: [{ keyid, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: spki.toString('base64'), expires: null }] }
+  }
+}
 
 const byName = (result) => Object.fromEntries(result.packages.map((r) => [`${r.name}@${r.version}`, r]))
 
@@ -219,6 +238,121 @@ test('audit: a warm re-audit re-checks only what was not verified', async () => 
   } finally { await r2.close() }
 })
 
+test('audit: packuments are revalidated with If-None-Match', async () => {
+  const r2 = await startRegistry()
+  try {
+    const dir = project(r2, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+    const cacheDir = path.join(dir, 'prov-cache')
+    await pn.audit({ cwd: dir, cacheDir })
+    // Drop the verdicts, keep the packuments: the next run must ask again, conditionally.
+    fs.rmSync(path.join(cacheDir, 'v1'), { recursive: true })
+    const n = r2.requests.length
+    const again = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(again.summary.verified, 2)
+    const docs = r2.requests.slice(n).filter((q) => q.url === '/sigstore' || q.url === '/tuf-js')
+    assert.equal(docs.length, 2, JSON.stringify(docs.map((q) => q.url)))
+    assert.ok(docs.every((q) => q.headers['if-none-match'] && q.status === 304), JSON.stringify(docs.map((q) => [q.url, q.status])))
+  } finally { await r2.close() }
+})
+
+test('audit: 500 and 429 are retried (Retry-After honoured); the package still verifies', async () => {
+  const r2 = await startRegistry({ fail: { '/tuf-js': { times: 1, status: 500 }, '/sigstore': { times: 1, status: 429, retryAfter: 1 } } })
+  try {
+    const dir = project(r2, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+    const result = byName(await pn.audit({ cwd: dir, cache: false }))
+    assert.equal(result['tuf-js@1.0.0'].status, 'verified', JSON.stringify(result['tuf-js@1.0.0'].problems))
+    assert.equal(result['sigstore@1.0.0'].status, 'verified', JSON.stringify(result['sigstore@1.0.0'].problems))
+    assert.deepEqual(r2.requests.filter((q) => q.url === '/tuf-js').map((q) => q.status), [500, 200])
+    assert.deepEqual(r2.requests.filter((q) => q.url === '/sigstore').map((q) => q.status), [429, 200])
+  } finally { await r2.close() }
+})
+
+test('audit: fetch-timeout and fetch-retries from .npmrc; a slow package is unverifiable, the rest verify', async () => {
+  const r2 = await startRegistry({ delay: { '/tuf-js': 3000 } })
+  try {
+    const dir = project(r2, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+    fs.appendFileSync(path.join(dir, '.npmrc'), 'fetch-timeout=500\nfetch-retries=0\n')
+    const result = byName(await pn.audit({ cwd: dir, cache: false }))
+    assert.equal(result['sigstore@1.0.0'].status, 'verified')
+    const slow = result['tuf-js@1.0.0']
+    assert.equal(slow.status, 'unverifiable')
+    assert.ok(slow.problems.some((p) => p.code === 'ERR_PROV_NETWORK'), JSON.stringify(slow.problems))
+    assert.equal(r2.requests.filter((q) => q.url === '/tuf-js').length, 1, 'fetch-retries=0: one attempt')
+  } finally { await r2.close() }
+})
+
+test('audit: abbreviated packuments where they suffice, the full one when a publish time is needed', async () => {
+  const k = syntheticKey()
+  const r2 = await startRegistry({
+    abbreviated: true,
+    keys: k.keys,
+    // tuf-js@1.0.0 re-signed with a SYNTHETIC key that never expires: no publish time needed.
+    overrides: { 'tuf-js': (doc) => { const d = doc.versions['1.0.0'].dist; d.signatures = [{ keyid: k.keyid, sig: k.sign(`tuf-js@1.0.0:${d.integrity}`) }] } }
+  })
+  try {
+    const dir = project(r2, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+    const keys = { keys: [...JSON.parse(fs.readFileSync(fixture('keys/npm-registry-keys.json'), 'utf8')).keys, ...k.keys.keys] }
+    const result = byName(await pn.audit({ cwd: dir, cache: false, npmKeys: JSON.stringify(keys) }))
+    assert.equal(result['tuf-js@1.0.0'].status, 'verified', JSON.stringify(result['tuf-js@1.0.0'].problems))
+    assert.equal(result['sigstore@1.0.0'].status, 'verified', JSON.stringify(result['sigstore@1.0.0'].problems))
+    const accepts = (u) => r2.requests.filter((q) => q.url === u).map((q) => /install-v1/.test(q.headers.accept) ? 'abbreviated' : 'full')
+    assert.deepEqual(accepts('/tuf-js'), ['abbreviated'])
+    // sigstore@1.0.0 is signed by npm's old key, which expired: its publish time is needed.
+    assert.deepEqual(accepts('/sigstore'), ['abbreviated', 'full'])
+  } finally { await r2.close() }
+})
+
+test('audit: a cache directory copied from elsewhere vouches for nothing', async () => {
+  const r2 = await startRegistry()
+  const saved = { XDG_STATE_HOME: process.env.XDG_STATE_HOME, PROV_NATIVE_CACHE_SECRET: process.env.PROV_NATIVE_CACHE_SECRET }
+  const restore = () => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v } }
+  try {
+    const dir = project(r2, ['sigstore@1.0.0'], (p) => { delete p['node_modules/from-git'] })
+    const cacheDir = path.join(dir, 'prov-cache')
+    process.env.XDG_STATE_HOME = path.join(dir, 'state-a')
+    delete process.env.PROV_NATIVE_CACHE_SECRET
+    assert.equal((await pn.audit({ cwd: dir, cacheDir })).summary.verified, 1)
+    assert.ok(!fs.readdirSync(cacheDir).includes('secret'), 'the secret is not kept in the cache directory')
+    // Another machine (another user state): the same directory is only misses.
+    process.env.XDG_STATE_HOME = path.join(dir, 'state-b')
+    let n = r2.requests.length
+    const other = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(other.summary.cached, 0)
+    assert.ok(r2.requests.length > n)
+    // A shared CI secret makes a restored cache count.
+    process.env.PROV_NATIVE_CACHE_SECRET = 'ci-secret'
+    await pn.audit({ cwd: dir, cacheDir })
+    process.env.XDG_STATE_HOME = path.join(dir, 'state-c')
+    n = r2.requests.length
+    const ci = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(ci.summary.cached, 1)
+    assert.equal(r2.requests.length, n)
+  } finally {
+    restore()
+    await r2.close()
+  }
+})
+
+test('audit: bundled dependencies are checked with their parent, not fetched', async () => {
+  const dir = project(reg, ['sigstore@1.0.0'], (p) => {
+    p['node_modules/sigstore/node_modules/tuf-js'] = { version: '1.0.0', inBundle: true }
+  })
+  const result = await pn.audit({ cwd: dir, cache: false })
+  const b = result.summary.skipped.find((x) => x.name === 'tuf-js')
+  assert.ok(b && /bundled inside sigstore/.test(b.reason), JSON.stringify(result.summary.skipped))
+  assert.ok(!result.packages.some((r) => r.name === 'tuf-js'))
+})
+
+test('audit: without a lockfile, node_modules/.package-lock.json is read', async () => {
+  const dir = project(reg, ['sigstore@1.0.0'], (p) => { delete p['node_modules/from-git'] })
+  fs.mkdirSync(path.join(dir, 'node_modules'))
+  fs.renameSync(path.join(dir, 'package-lock.json'), path.join(dir, 'node_modules', '.package-lock.json'))
+  const result = await pn.audit({ cwd: dir, cache: false })
+  assert.equal(result.format, 'npm-v3')
+  assert.match(result.lockfile, /\.package-lock\.json$/)
+  assert.equal(result.summary.verified, 1)
+})
+
 test('audit: 404 and 500 never abort the run', async () => {
   const bad = await startRegistry({ status: { '/tuf-js': 500 } })
   try {
@@ -280,15 +414,25 @@ test('audit: bad input is a coded rejection', async () => {
 
 // Real lockfiles, every format, offline against an empty cache: every registry package is
 // reported (unverifiable), nothing aborts. Counts are checked in tests/lockfiles.rs.
-for (const rel of [
-  'npm-v1/uptime-kuma', 'npm-v2/uptime-kuma', 'npm-v3/jellyfin-web', 'yarn-v1/excalidraw', 'yarn-berry/prettier',
-  'pnpm-v5.4/vue-core', 'pnpm-v6/vue-core', 'pnpm-v9/vue-core', 'pnpm-v9-multidoc/vue-core', 'bun/hono'
-]) {
+// Entry counts as the package managers' own readers give them (tests/lockfiles.rs says how).
+for (const [rel, entries] of Object.entries({
+  'npm-v1/uptime-kuma': 1206,
+  'npm-v2/uptime-kuma': 1220,
+  'npm-v3/jellyfin-web': 1631,
+  'yarn-v1/excalidraw': 1441,
+  'yarn-berry/prettier': 1049,
+  'pnpm-v5.4/vue-core': 755,
+  'pnpm-v6/vue-core': 730,
+  'pnpm-v9/vue-core': 620,
+  'pnpm-v9-multidoc/vue-core': 700,
+  'bun/hono': 1012
+})) {
   test(`audit: real lockfile ${rel}, offline`, async () => {
     const dir = path.join(DATA, 'lockfiles', rel)
     assert.ok(fs.existsSync(dir), `missing data ${dir}`)
     const result = await pn.audit({ cwd: dir, offline: true, cache: false, registry: reg.url })
     assert.ok(result.summary.total > 100, `${rel}: ${result.summary.total}`)
+    assert.equal(result.summary.total, entries, rel)
     assert.equal(result.summary.verified, 0)
     assert.equal(result.packages.length + result.summary.skipped.length - result.summary.unverifiable, result.summary.total)
   })

@@ -42,6 +42,13 @@ function target (f) {
 
 const counts = { valid: 0, negative: 0, nonNpm: 0 }
 
+// Verdict classes whose cause is one check.
+const EXPECTED_CODE = {
+  'INVALID (npm policy)': /^ERR_PROV_(KEY_UNKNOWN|PREDICATE_TYPE)$/,
+  'INVALID (no transparency)': /^ERR_PROV_TLOG_MISSING$/,
+  'INVALID (untrusted CA)': /^ERR_PROV_(CERTIFICATE|TLOG_MISSING)$/
+}
+
 for (const f of index.files) {
   if (['attestations-response', 'bundle', 'bundle-jsonl'].includes(f.kind) && f.expect === 'VALID') {
     counts.valid++
@@ -77,8 +84,22 @@ for (const f of index.files) {
       await assert.rejects(pn.verifyAttestations(fixture(f.file), t), (e) => {
         assert.match(e.code, /^ERR_PROV_/)
         assert.ok(!['ERR_PROV_INVALID_ARG', 'ERR_PROV_IO', 'ERR_PROV_INTERNAL'].includes(e.code), `${e.code}: ${e.message}`)
+        // The verdict for the reason the fixture names.
+        const want = EXPECTED_CODE[f.expect]
+        if (want) assert.match(e.code, want, `${f.file}: ${e.message}`)
         return true
       })
+      // Each bundle of a response on its own: it fails if and only if the fixture lists an
+      // error for it (npm-policy fixtures fail on the response's wrapper, so only as a whole).
+      if (f.kind === 'negative-attestations-response' && f.expect === 'INVALID') {
+        const doc = fixtureJson(f.file)
+        assert.equal(doc.attestations.length, f.bundles.length)
+        for (let i = 0; i < f.bundles.length; i++) {
+          const one = pn.verifyAttestations({ attestations: [doc.attestations[i]] }, t)
+          if (f.bundles[i].errors.length) await assert.rejects(one, (e) => /^ERR_PROV_/.test(e.code), `${f.file} bundle ${i} should fail`)
+          else await one
+        }
+      }
     })
   }
 }

@@ -533,7 +533,7 @@ async function startRegistry (options = {}) {
     // Keys
     if (rawPath === '/-/npm/v1/keys') {
       if (mirror) return notFound(req, res)
-      return send(res, req, 200, model.keysBody, 'application/json', true)
+      return send(res, req, 200, opts.keys || model.keysBody, 'application/json', true)
     }
 
     // Attestations
