@@ -402,6 +402,18 @@ test('audit: SARIF 2.1.0 names each finding with its rule and lockfile line', as
   assert.ok(run.results.some((r) => r.ruleId === 'ERR_PROV_NOT_VERIFIABLE' && /from-git/.test(r.message.text)))
 })
 
+test('SARIF: two versions of one name point at their own lockfile entries', () => {
+  const dir = tmpdir()
+  const lockfile = path.join(dir, 'package-lock.json')
+  fs.writeFileSync(lockfile, JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/a': { version: '1.0.0' }, 'node_modules/b/node_modules/a': { version: '2.0.0' } } }, null, 2))
+  const bad = (version) => ({ name: 'a', version, status: 'invalid', problems: [{ code: 'ERR_PROV_INTEGRITY', message: 'x' }] })
+  const s = sarif({ lockfile, summary: { skipped: [] }, packages: [bad('1.0.0'), bad('2.0.0')] }, { cwd: dir })
+  const lines = fs.readFileSync(lockfile, 'utf8').split('\n')
+  const at = s.runs[0].results.map((r) => r.locations[0].physicalLocation.region.startLine)
+  assert.match(lines[at[0] - 1], /"node_modules\/a"/)
+  assert.match(lines[at[1] - 1], /"node_modules\/b\/node_modules\/a"/)
+})
+
 test('audit: bad input is a coded rejection', async () => {
   await rejectsWith(pn.audit({ cwd: tmpdir() }), 'ERR_PROV_INVALID_ARG')
   await rejectsWith(pn.audit({ concurrency: 0 }), 'ERR_PROV_INVALID_ARG')

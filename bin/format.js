@@ -57,13 +57,27 @@ function table (result, { all = false, color = false } = {}) {
 function lineIndex (lockfile) {
   let lines = []
   try { lines = fs.readFileSync(lockfile, 'utf8').split('\n') } catch {}
+  // An entry's version is on its key line (yarn, pnpm, bun) or within a few lines after it (npm).
+  const names = (l, version) => l.includes(`"${version}"`) || l.includes(`@${version}`) || l.includes(` ${version}`)
+  const hasVersion = (i, version) => {
+    if (names(lines[i], version)) return true
+    // The following lines of the same entry, up to the next entry's key.
+    for (let j = i + 1; j < Math.min(lines.length, i + 8) && !/": \{|^\S|node_modules\//.test(lines[j]); j++) {
+      if (names(lines[j], version)) return true
+    }
+    return false
+  }
   return (name, version) => {
     const needles = [`node_modules/${name}"`, `${name}@${version}`, `/${name}@${version}`, `"${name}":`]
+    let first = -1
     for (const n of needles) {
-      const i = lines.findIndex((l) => l.includes(n))
-      if (i !== -1) return i + 1
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i].includes(n)) continue
+        if (hasVersion(i, version)) return i + 1
+        if (first === -1) first = i
+      }
     }
-    return 1
+    return first + 1 || 1
   }
 }
 
