@@ -10,7 +10,7 @@ const path = require('node:path')
 const USAGE = `Usage:
   prov-native verify <spec...> [options]
   prov-native audit [dir|lockfile] [options]
-  prov-native guard [dir|lockfile] [--config FILE] [--previous-lockfile FILE] [--json] [audit options]
+  prov-native guard [dir|lockfile] [--config FILE] [--previous-lockfile FILE] [--scan-all] [--json] [audit options]
 
 Verify npm package versions: tarball integrity, registry signature, npm publish attestation,
 SLSA provenance and the Sigstore transparency log.
@@ -36,6 +36,9 @@ Audit options (plus --registry, --attestations-registry, --trusted-root, --npm-k
 
 Guard runs the policy (prov-native.config.json) over the lockfile before install; use it as
   "preinstall": "prov-native guard"   or as a CI step before the install.
+  --previous-lockfile FILE       the lockfile before this change (default: git origin/$GITHUB_BASE_REF
+                                 when set, else git HEAD)
+  --scan-all                     read every package's tarball, not only new or changed ones
 
 Exit codes: guard: 0 no error-level finding, 1 error-level findings; verify: 0 every spec verified, 1 any not verified; audit: 0 no findings, 1 findings
 (invalid or unverifiable packages; with --strict also unsigned); 2 usage or configuration error.`
@@ -55,10 +58,6 @@ function parse (argv, options) {
   }
 }
 
-// Rejections that mean "you called it wrong / the setup is broken", not "the package is bad".
-const USAGE_CODES = new Set([
-  'ERR_PROV_INVALID_ARG', 'ERR_PROV_CONFIG', 'ERR_PROV_TRUST_ROOT', 'ERR_PROV_KEYS', 'ERR_PROV_SPEC', 'ERR_PROV_IO'
-])
 
 const abs = (f) => (f ? path.resolve(f) : undefined)
 
@@ -104,15 +103,19 @@ async function cmdVerify (argv, io) {
     npmKeys: abs(values['npm-keys'])
   }
   const { verify } = require('..')
-  const reports = []
-  for (const spec of positionals) reports.push(await verify(spec, options))
+  // verify() rejects only for usage and configuration errors; the reports of the other specs
+  // are still printed before the first such error is raised.
+  const settled = await Promise.allSettled(positionals.map((spec) => verify(spec, options)))
+  const reports = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value)
   if (values.json) {
     io.out(JSON.stringify(reports, null, 2))
   } else {
     for (const r of reports) io.out(line(r))
     const n = reports.filter((r) => r.status === 'verified').length
-    io.out(`\n${n} of ${reports.length} verified`)
+    io.out(`\n${n} of ${positionals.length} verified`)
   }
+  const failed = settled.find((s) => s.status === 'rejected')
+  if (failed) throw failed.reason
   return reports.every((r) => r.status === 'verified') ? 0 : 1
 }
 
@@ -183,21 +186,44 @@ async function cmdGuard (argv, io) {
   const { values, positionals } = parse(argv, {
     ...TREE_FLAGS,
     config: { type: 'string' },
-    'previous-lockfile': { type: 'string' }
+    'previous-lockfile': { type: 'string' },
+    'scan-all': { type: 'boolean' }
   })
   if (values.help) {
     io.out(USAGE)
     return 0
   }
   const options = treeOptions(values, positionals, 'guard')
+  // `guard <dir>` (or `guard <dir>/package-lock.json`) judges that project: its policy file and
+  // .npmrc, not the current directory's. As a lifecycle script, npm runs this in the package's
+  // own directory, so without an argument that is the project.
+  let cwd = process.cwd()
+  if (options.lockfile) {
+    const fs = require('node:fs')
+    const st = fs.statSync(options.lockfile, { throwIfNoEntry: false })
+    cwd = st && st.isDirectory() ? options.lockfile : path.dirname(options.lockfile)
+  }
+  // Read every tarball, not only those changed since the previous lockfile. The environment
+  // variable is what the native guard reads (it is also how CI can ask for it); it is put back
+  // afterwards, so that an in-process caller of main() is not affected.
+  const scanAllBefore = process.env.PROV_NATIVE_SCAN_ALL
+  if (values['scan-all']) process.env.PROV_NATIVE_SCAN_ALL = '1'
   const { guard } = require('..')
-  // As a lifecycle script, npm runs this in the package's own directory: its lockfile.
-  const result = await guard({
-    ...options,
-    cwd: process.cwd(),
-    config: abs(values.config),
-    previousLockfile: abs(values['previous-lockfile'])
-  })
+  let result
+  try {
+    result = await guard({
+      ...options,
+      cwd,
+      config: abs(values.config),
+      previousLockfile: abs(values['previous-lockfile']),
+      scanAll: !!values['scan-all']
+    })
+  } finally {
+    if (values['scan-all']) {
+      if (scanAllBefore === undefined) delete process.env.PROV_NATIVE_SCAN_ALL
+      else process.env.PROV_NATIVE_SCAN_ALL = scanAllBefore
+    }
+  }
   if (values.json) io.out(JSON.stringify(result, null, 2))
   else io.out(require('./format').findingsTable(result))
   return result.errors > 0 ? 1 : 0
@@ -226,7 +252,9 @@ async function main (argv, io) {
     const code = e && e.code
     io.err(`prov-native: ${code ? `${code}: ` : ''}${e && e.message}`)
     if (e instanceof UsageError) io.err('Run prov-native --help for usage.')
-    return USAGE_CODES.has(code) ? 2 : 1
+    // Every rejection is a usage or configuration error (bad arguments, files, trust material,
+    // npm config; ERR_PROV_INTERNAL: a bug): never a verdict about a package.
+    return 2
   }
 }
 

@@ -3,17 +3,21 @@
 //! the config file; `guard` gathers the inputs.
 //!
 //! Each rule is `"error"`, `"warn"`, `"off"`, or an object `{ level, packages, exclude, … }`
-//! whose `packages`/`exclude` are names, scopes (`@corp/*`) or globs. Exceptions name a
-//! package (and optionally rules), give a reason and an expiry date; an expired exception no
-//! longer applies and is itself a finding.
+//! whose `packages`/`exclude` are names, scopes (`@corp/*`) or globs. A rule accepts only the
+//! options it uses ([`RULE_OPTIONS`]); any other field is a configuration error. Exceptions name
+//! a package (and optionally rules), give a non-blank reason and an expiry date; an expired
+//! exception no longer applies and is itself a finding, reported once per exception.
+//!
+//! Fail closed: a rule that could not look at a package (no packument, provenance not checked,
+//! nothing to compare with) adds a [`Note`]; the guard lists notes under `skipped`, with counts.
 
 use crate::error::{Error, Result};
-use crate::lockfile::LockedPackage;
+use crate::lockfile::{LockedPackage, Source};
 use crate::provenance::Provenance;
 use crate::report::{CheckState, Report, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every rule, with its default level when the config does not name it.
@@ -35,6 +39,43 @@ pub const RULES: &[(&str, Level)] = &[
     ("exceptionExpired", Level::Error),
 ];
 
+/// Options every rule object takes.
+pub const COMMON_OPTIONS: &[&str] = &["level", "packages", "exclude"];
+
+/// The options each rule takes besides [`COMMON_OPTIONS`] (JSON names). The schema
+/// (`schema/prov-native.config.schema.json`) lists the same; a test checks both ways.
+pub const RULE_OPTIONS: &[(&str, &[&str])] = &[
+    ("verification", &[]),
+    ("requireProvenance", &["publishAttestation"]),
+    (
+        "sourceMatch",
+        &[
+            "repositories",
+            "owners",
+            "workflows",
+            "refs",
+            "builders",
+            "denySelfHosted",
+        ],
+    ),
+    ("provenanceRegression", &["includePrereleases"]),
+    ("provenanceContinuity", &[]),
+    ("majorUpdate", &["publishAttestation"]),
+    ("minReleaseAge", &["days"]),
+    ("typosquat", &["allow"]),
+    ("dependencyConfusion", &["private"]),
+    ("installScripts", &["allow"]),
+    ("manifestConfusion", &[]),
+    ("publisherChange", &[]),
+    ("suspiciousCode", &[]),
+    ("advisories", &["sources"]),
+    ("exceptionExpired", &[]),
+];
+
+/// A typosquat match whose package was first published more than this many days ago is a
+/// warning, not an error (see `guard`'s typosquat step).
+pub const TYPOSQUAT_OLD_DAYS: i64 = 365;
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,7 +85,7 @@ pub enum Level {
     Error,
 }
 
-/// Options of one rule. Rule-specific fields are ignored by rules that do not use them.
+/// Options of one rule. Each rule accepts only its own fields ([`RULE_OPTIONS`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleOptions {
@@ -65,11 +106,13 @@ pub struct RuleOptions {
     pub include_prereleases: Option<bool>,
     /// minReleaseAge: days a version must have been public.
     pub days: Option<f64>,
-    /// installScripts: packages allowed to have install scripts.
+    /// installScripts: packages allowed to have install scripts. typosquat: names that are
+    /// not typosquats (reviewed), permanently.
     pub allow: Option<Vec<String>>,
     /// dependencyConfusion: private names/scopes (besides `.npmrc` scopes and workspaces).
     pub private: Option<Vec<String>>,
-    /// advisories: OSV directories / zips and `package@version` lists to load.
+    /// advisories: OSV directories / zips and `package@version` lists to load, relative to
+    /// the config file.
     pub sources: Option<Vec<String>>,
 }
 
@@ -110,6 +153,8 @@ pub struct Config {
     pub exceptions: Vec<(Exception, jiff::Timestamp)>,
     /// Where it came from (`<defaults>` when no file).
     pub source: String,
+    /// The directory relative paths in it (advisory `sources`) start from.
+    pub dir: PathBuf,
 }
 
 impl Default for Config {
@@ -118,15 +163,21 @@ impl Default for Config {
             rules: BTreeMap::new(),
             exceptions: Vec::new(),
             source: "<defaults>".into(),
+            dir: PathBuf::from("."),
         }
     }
 }
 
-fn parse_date(s: &str) -> Option<jiff::Timestamp> {
+/// `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 timestamp.
+pub fn parse_date(s: &str) -> Option<jiff::Timestamp> {
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t);
     }
-    // A bare date expires at the end of that day, UTC.
+    let b = s.as_bytes();
+    // Only the plain calendar form: jiff would also take `2027-03-31T10` and the like.
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
     let d: jiff::civil::Date = s.parse().ok()?;
     d.at(23, 59, 59, 0)
         .to_zoned(jiff::tz::TimeZone::UTC)
@@ -134,26 +185,53 @@ fn parse_date(s: &str) -> Option<jiff::Timestamp> {
         .map(|z| z.timestamp())
 }
 
+fn rule_options(rule: &str) -> Option<&'static [&'static str]> {
+    RULE_OPTIONS
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, o)| *o)
+}
+
 impl Config {
     /// Parse a config document.
     pub fn from_value(v: Value, source: &str) -> Result<Self> {
         let bad = |m: String| Error::Config(format!("{source}: {m}"));
+        if !v.is_object() {
+            return Err(bad("the policy must be a JSON object".into()));
+        }
         let raw: RawConfig = serde_json::from_value(v).map_err(|e| bad(e.to_string()))?;
         let mut rules = BTreeMap::new();
         for (name, spec) in raw.rules {
-            if !RULES.iter().any(|(n, _)| *n == name) {
+            let Some(own) = rule_options(&name) else {
                 return Err(bad(format!(
                     "unknown rule {name:?} (known: {})",
                     RULES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )));
-            }
+            };
             let opts = match spec {
                 RuleSpec::Level(l) => RuleOptions {
                     level: Some(l),
                     ..Default::default()
                 },
-                RuleSpec::Options(v) => {
-                    serde_json::from_value(v).map_err(|e| bad(format!("rules.{name}: {e}")))?
+                RuleSpec::Options(Value::Object(o)) => {
+                    // An option of another rule is an error here, not silently ignored.
+                    for k in o.keys() {
+                        if !COMMON_OPTIONS.contains(&k.as_str()) && !own.contains(&k.as_str()) {
+                            let takes: Vec<&str> =
+                                COMMON_OPTIONS.iter().chain(own.iter()).copied().collect();
+                            return Err(bad(format!(
+                                "rules.{name}: option {k:?} is not used by this rule (it takes: {})",
+                                takes.join(", ")
+                            )));
+                        }
+                    }
+                    serde_json::from_value(Value::Object(o))
+                        .map_err(|e| bad(format!("rules.{name}: {e}")))?
+                }
+                RuleSpec::Options(other) => {
+                    return Err(bad(format!(
+                    "rules.{name}: expected \"error\", \"warn\", \"off\" or an object, got {other}"
+                )))
                 }
             };
             if let Some(d) = opts.days {
@@ -167,6 +245,9 @@ impl Config {
         }
         let mut exceptions = Vec::new();
         for e in raw.exceptions {
+            if e.package.trim().is_empty() {
+                return Err(bad("an exception needs a package".into()));
+            }
             if e.reason.trim().is_empty() {
                 return Err(bad(format!(
                     "exception for {}: a reason is required",
@@ -175,7 +256,7 @@ impl Config {
             }
             let t = parse_date(&e.expires).ok_or_else(|| {
                 bad(format!(
-                    "exception for {}: expires {:?} is not a date (YYYY-MM-DD)",
+                    "exception for {}: expires {:?} is not a date (YYYY-MM-DD or RFC 3339)",
                     e.package, e.expires
                 ))
             })?;
@@ -193,31 +274,50 @@ impl Config {
             rules,
             exceptions,
             source: source.into(),
+            dir: PathBuf::from("."),
         })
     }
 
     /// `prov-native.config.json` in `dir`, else the `"prov-native"` key of its package.json,
-    /// else defaults. An explicit `path` must exist.
+    /// else defaults. An explicit `path` (relative to `dir`) must exist.
     pub fn load(dir: &Path, path: Option<&Path>) -> Result<Self> {
         let read = |p: &Path| -> Result<Value> {
             let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
             serde_json::from_str(&text).map_err(|e| Error::json(p.display().to_string(), e))
         };
+        let at = |mut c: Config, file: &Path| {
+            c.dir = file
+                .parent()
+                .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+            c
+        };
         if let Some(p) = path {
             let p: PathBuf = dir.join(p);
-            return Self::from_value(read(&p)?, &p.display().to_string());
+            return Ok(at(
+                Self::from_value(read(&p)?, &p.display().to_string())?,
+                &p,
+            ));
         }
         let file = dir.join("prov-native.config.json");
         if file.is_file() {
-            return Self::from_value(read(&file)?, &file.display().to_string());
+            return Ok(at(
+                Self::from_value(read(&file)?, &file.display().to_string())?,
+                &file,
+            ));
         }
         let pj = dir.join("package.json");
         if pj.is_file() {
             if let Some(v) = read(&pj)?.get("prov-native") {
-                return Self::from_value(v.clone(), &format!("{} (\"prov-native\")", pj.display()));
+                return Ok(at(
+                    Self::from_value(v.clone(), &format!("{} (\"prov-native\")", pj.display()))?,
+                    &pj,
+                ));
             }
         }
-        Ok(Self::default())
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            ..Self::default()
+        })
     }
 
     /// The options of `rule`, and its level for `name` (Off when excluded or not matched).
@@ -245,6 +345,11 @@ impl Config {
             opts,
         )
     }
+
+    /// The level of `rule` for `name` (see [`Config::rule`]).
+    pub fn level(&self, rule: &str, name: &str) -> Level {
+        self.rule(rule, name).0
+    }
 }
 
 /// `*` matches any run of characters; `@scope` alone matches the scope's packages.
@@ -263,7 +368,7 @@ pub fn glob(pattern: &str, name: &str) -> bool {
     pattern.len() <= 214 && name.len() <= 214 && m(pattern.as_bytes(), name.as_bytes())
 }
 
-/// One finding, with its evidence.
+/// One finding, with its evidence (never empty).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -278,6 +383,62 @@ pub struct Finding {
     pub allowed_by: Option<String>,
 }
 
+/// Something a rule could not check for one package: the guard counts these by rule and
+/// reason under `skipped`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub rule: String,
+    pub reason: String,
+    /// `name@version`, or empty for a note about the whole tree.
+    pub package: String,
+}
+
+impl Note {
+    pub fn new(rule: &str, reason: impl Into<String>, package: impl Into<String>) -> Self {
+        Self {
+            rule: rule.into(),
+            reason: reason.into(),
+            package: package.into(),
+        }
+    }
+}
+
+/// Notes grouped by rule and reason, each line with its count and a few packages:
+/// `installScripts: packument unavailable: 3 packages (a@1.0.0, b@2.0.0, c@1.2.3)`.
+pub fn summarize_notes(notes: &[Note]) -> Vec<String> {
+    let mut order: Vec<(&str, &str)> = Vec::new();
+    let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for n in notes {
+        let k = (n.rule.as_str(), n.reason.as_str());
+        let g = groups.entry(k).or_insert_with(|| {
+            order.push(k);
+            Vec::new()
+        });
+        if !n.package.is_empty() && !g.contains(&n.package.as_str()) {
+            g.push(&n.package);
+        }
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let pkgs = &groups[&k];
+            if pkgs.is_empty() {
+                format!("{}: {}", k.0, k.1)
+            } else {
+                let more = if pkgs.len() > 5 { ", …" } else { "" };
+                format!(
+                    "{}: {}: {} package{} ({}{more})",
+                    k.0,
+                    k.1,
+                    pkgs.len(),
+                    if pkgs.len() == 1 { "" } else { "s" },
+                    pkgs[..pkgs.len().min(5)].join(", ")
+                )
+            }
+        })
+        .collect()
+}
+
 /// The provenance of the version published before this one (by publish time) that carried
 /// attestations, and whether it verified.
 #[derive(Debug, Clone)]
@@ -287,15 +448,48 @@ pub struct Earlier {
     pub provenance: std::result::Result<Option<Provenance>, String>,
 }
 
+/// The install hooks of a tarball as npm runs them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TarballHooks {
+    /// `(hook, command)`, from the tarball's package.json plus npm's implied
+    /// `install: node-gyp rebuild` for a `binding.gyp` (only without `install`/`preinstall`).
+    pub hooks: Vec<(String, String)>,
+    /// The `install` hook is the one `binding.gyp` implies.
+    pub binding_gyp_implied: bool,
+}
+
+impl TarballHooks {
+    /// The hooks of a read tarball (`scan::install_scripts` with its `binding.gyp`).
+    pub fn of(pkg: &crate::tarball::Package) -> Self {
+        let hooks = crate::scan::install_scripts(&pkg.manifest, pkg.has_binding_gyp);
+        let explicit = crate::scan::install_scripts(&pkg.manifest, false);
+        Self {
+            binding_gyp_implied: hooks.len() > explicit.len(),
+            hooks,
+        }
+    }
+}
+
 /// Everything the rules look at for one package version.
 pub struct Inputs<'a> {
     pub locked: &'a LockedPackage,
     pub report: &'a Report,
     pub packument: Option<&'a Value>,
-    /// Version of this package in the previous lockfile, if it was there.
+    /// Why there is no packument (offline, network error, 404), when there is none.
+    pub packument_error: Option<&'a str>,
+    /// Version of this package in the previous lockfile ([`pair_previous`]), if it was there.
     pub previous_version: Option<&'a str>,
     pub earlier: Option<&'a Earlier>,
+    /// The tarball's own install hooks, when the tarball was read.
+    pub tarball_hooks: Option<&'a TarballHooks>,
     pub now: jiff::Timestamp,
+}
+
+/// Findings and what could not be checked.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<Note>,
 }
 
 fn manifest<'a>(packument: Option<&'a Value>, version: &str) -> Option<&'a Value> {
@@ -304,6 +498,24 @@ fn manifest<'a>(packument: Option<&'a Value>, version: &str) -> Option<&'a Value
 
 fn publish_time(packument: Option<&Value>, version: &str) -> Option<jiff::Timestamp> {
     packument?.get("time")?.get(version)?.as_str()?.parse().ok()
+}
+
+/// When a package was first published: the packument's `time.created`, else its earliest
+/// version time.
+pub fn first_published(packument: &Value) -> Option<jiff::Timestamp> {
+    let times = packument.get("time")?.as_object()?;
+    if let Some(t) = times
+        .get("created")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok())
+    {
+        return Some(t);
+    }
+    times
+        .iter()
+        .filter(|(k, _)| k.as_str() != "modified")
+        .filter_map(|(_, v)| v.as_str()?.parse::<jiff::Timestamp>().ok())
+        .min()
 }
 
 /// The declared repository of a manifest, normalised to `https://host/owner/repo`.
@@ -355,11 +567,71 @@ fn major(v: &str) -> Option<u64> {
     nodejs_semver::Version::parse(v).ok().map(|v| v.major)
 }
 
-/// Evaluate every rule for one package version.
-pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
+fn state(s: CheckState) -> &'static str {
+    match s {
+        CheckState::Passed => "passed",
+        CheckState::Failed => "failed",
+        CheckState::Skipped => "skipped",
+        CheckState::Missing => "missing",
+    }
+}
+
+/// `<what> check: <state>`, with the report's reasons for that check.
+fn check_evidence(r: &Report, what: &str, s: CheckState, keys: &[&str]) -> Vec<String> {
+    let mut ev = vec![format!("{what} check: {}", state(s))];
+    ev.extend(
+        r.skipped
+            .iter()
+            .filter(|k| keys.contains(&k.check.as_str()))
+            .map(|k| format!("{}: {}", k.check, k.reason)),
+    );
+    ev
+}
+
+fn hooks_text(h: &[(String, String)]) -> String {
+    h.iter()
+        .map(|(h, c)| format!("{h}: {c}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn squash_blanks(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The install hooks a packument version manifest declares; `None` when they are unknown (an
+/// abbreviated manifest that says `hasInstallScript`).
+fn manifest_hooks(m: &Value) -> Option<Vec<(String, String)>> {
+    let abbreviated = m.get("_id").is_none() && m.get("scripts").is_none();
+    if abbreviated {
+        return (m.get("hasInstallScript") != Some(&Value::Bool(true))).then(Vec::new);
+    }
+    let gyp = m.get("gypfile") == Some(&Value::Bool(true));
+    Some(crate::scan::install_scripts(m, gyp))
+}
+
+fn maintainers(m: &Value) -> Option<BTreeSet<String>> {
+    let list = m.get("maintainers")?.as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|x| match x {
+                Value::Object(o) => o.get("name")?.as_str().map(str::to_string),
+                // "name <email> (url)"
+                Value::String(s) => s.split(['<', '(']).next().map(|n| n.trim().to_string()),
+                _ => None,
+            })
+            .filter(|n| !n.is_empty())
+            .collect(),
+    )
+}
+
+/// Evaluate every per-version rule for one registry package.
+pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
     let name = i.locked.name.as_str();
     let version = i.locked.version.as_str();
+    let id = format!("{name}@{version}");
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     let mut push = |rule: &str, level: Level, message: String, evidence: Vec<String>| {
         if level != Level::Off {
             out.push(Finding {
@@ -373,34 +645,52 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
             });
         }
     };
+    let mut note = |rule: &str, reason: String| notes.push(Note::new(rule, reason, id.clone()));
+    let no_packument = || {
+        format!(
+            "packument unavailable ({})",
+            i.packument_error.unwrap_or("not fetched")
+        )
+    };
     let r = i.report;
     let m = manifest(i.packument, version);
 
     // verification: the audit verdict itself.
     let (lvl, _) = cfg.rule("verification", name);
+    let problems = || {
+        let mut v: Vec<String> = r
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.code, p.message))
+            .collect();
+        if v.is_empty() {
+            v.push(format!(
+                "audit status: {}",
+                r.status.map_or("unknown", Status::as_str)
+            ));
+        }
+        v
+    };
     match r.status {
         Some(Status::Invalid) => push(
             "verification",
             lvl,
             "verification failed".into(),
-            r.problems
-                .iter()
-                .map(|p| format!("{}: {}", p.code, p.message))
-                .collect(),
+            problems(),
         ),
         Some(Status::Unverifiable) => push(
             "verification",
             lvl.min(Level::Warn),
             "could not be verified".into(),
-            r.problems
-                .iter()
-                .map(|p| format!("{}: {}", p.code, p.message))
-                .collect(),
+            problems(),
         ),
         _ => {}
     }
-    let has_provenance = r.checks.provenance == CheckState::Passed;
-    let provenance_missing = r.checks.provenance == CheckState::Missing;
+    let prov = r.checks.provenance;
+    let has_provenance = prov == CheckState::Passed;
+    let provenance_missing = prov == CheckState::Missing;
+    let provenance_unknown = matches!(prov, CheckState::Skipped | CheckState::Failed);
+    let prov_evidence = || check_evidence(r, "provenance", prov, &["provenance", "attestations"]);
 
     // requireProvenance
     let (lvl, o) = cfg.rule("requireProvenance", name);
@@ -410,7 +700,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
                 "requireProvenance",
                 lvl,
                 "no verified SLSA provenance".into(),
-                vec![format!("provenance check: {:?}", r.checks.provenance).to_lowercase()],
+                prov_evidence(),
             );
         } else if o.publish_attestation == Some(true)
             && r.checks.publish_attestation != CheckState::Passed
@@ -419,52 +709,116 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
                 "requireProvenance",
                 lvl,
                 "no verified npm publish attestation".into(),
-                vec![],
+                check_evidence(
+                    r,
+                    "publish attestation",
+                    r.checks.publish_attestation,
+                    &["publishAttestation", "attestations"],
+                ),
             );
         }
     }
 
-    // sourceMatch: provenance names the repository the package declares (StarJacking).
+    // sourceMatch: the provenance's repository is in the allowed lists when lists are given,
+    // else equals the repository package.json declares (StarJacking); workflow, ref and builder
+    // lists and self-hosted runners are checked either way.
     let (lvl, o) = cfg.rule("sourceMatch", name);
+    if lvl != Level::Off && provenance_unknown {
+        note("sourceMatch", "provenance not checked".into());
+    }
     if let (Level::Warn | Level::Error, Some(p)) =
         (lvl, r.provenance.as_ref().filter(|_| has_provenance))
     {
         let src = p.source_repository.as_deref().and_then(normalize_repo);
         let declared = m.and_then(declared_repository);
-        let allowed_repo = |s: &str| {
-            o.repositories
-                .as_ref()
-                .is_some_and(|l| l.iter().any(|x| normalize_repo(x).as_deref() == Some(s)))
-                || o.owners.as_ref().is_some_and(|l| {
-                    owner_of(s).is_some_and(|ow| l.iter().any(|x| x.eq_ignore_ascii_case(ow)))
-                })
-        };
-        match (&src, &declared) {
-            (Some(s), _) if allowed_repo(s) => {}
-            (Some(s), Some(d)) if s != d => push(
-                "sourceMatch",
-                lvl,
-                format!("built from {s}, but package.json declares {d}"),
-                vec![
-                    format!("provenance sourceRepository: {s}"),
-                    format!("manifest repository: {d}"),
-                ],
-            ),
-            (Some(s), None) if o.repositories.is_some() || o.owners.is_some() => push(
-                "sourceMatch",
-                lvl,
-                format!("built from {s}, which is not in the allowed list"),
-                vec![],
-            ),
-            _ => {}
+        let declared_ev = format!(
+            "manifest repository: {}",
+            declared.as_deref().unwrap_or(if m.is_some() {
+                "(none declared)"
+            } else {
+                "(packument unavailable)"
+            })
+        );
+        let src_ev = format!(
+            "provenance sourceRepository: {}",
+            p.source_repository.as_deref().unwrap_or("(none)")
+        );
+        let listed = o.repositories.is_some() || o.owners.is_some();
+        if listed {
+            let in_list = |s: &str| {
+                o.repositories
+                    .as_ref()
+                    .is_some_and(|l| l.iter().any(|x| normalize_repo(x).as_deref() == Some(s)))
+                    || o.owners.as_ref().is_some_and(|l| {
+                        owner_of(s).is_some_and(|ow| l.iter().any(|x| x.eq_ignore_ascii_case(ow)))
+                    })
+            };
+            let allowed_ev = format!(
+                "allowed: repositories [{}], owners [{}]",
+                o.repositories.as_deref().unwrap_or_default().join(", "),
+                o.owners.as_deref().unwrap_or_default().join(", ")
+            );
+            match &src {
+                Some(s) if in_list(s) => {}
+                Some(s) => push(
+                    "sourceMatch",
+                    lvl,
+                    format!("built from {s}, which is not in the allowed repositories or owners"),
+                    vec![src_ev.clone(), allowed_ev, declared_ev.clone()],
+                ),
+                None => push(
+                    "sourceMatch",
+                    lvl,
+                    "the provenance names no source repository".into(),
+                    vec![src_ev.clone(), allowed_ev],
+                ),
+            }
+        } else {
+            match (&src, &declared) {
+                (Some(s), Some(d)) if s != d => push(
+                    "sourceMatch",
+                    lvl,
+                    format!("built from {s}, but package.json declares {d}"),
+                    vec![
+                        format!("provenance sourceRepository: {s}"),
+                        format!("manifest repository: {d}"),
+                    ],
+                ),
+                (Some(_), Some(_)) => {}
+                (Some(_), None) if m.is_none() => note("sourceMatch", no_packument()),
+                (Some(_), None) => note(
+                    "sourceMatch",
+                    "package.json declares no repository to compare the provenance with".into(),
+                ),
+                (None, _) => push(
+                    "sourceMatch",
+                    lvl,
+                    "the provenance names no source repository".into(),
+                    vec![src_ev.clone(), declared_ev.clone()],
+                ),
+            }
         }
         let check_list = |what: &str, val: Option<&str>, list: &Option<Vec<String>>| {
             let l = list.as_ref()?;
             let v = val.unwrap_or("");
-            (!l.iter().any(|x| glob(x, v)))
-                .then(|| format!("{what} {v:?} is not allowed ({})", l.join(", ")))
+            (!l.iter().any(|x| glob(x, v))).then(|| {
+                (
+                    format!(
+                        "{what} {} is not allowed",
+                        if v.is_empty() { "(none)" } else { v }
+                    ),
+                    vec![
+                        format!(
+                            "provenance {what}: {}",
+                            if v.is_empty() { "(none)" } else { v }
+                        ),
+                        format!("allowed {what}s: {}", l.join(", ")),
+                        src_ev.clone(),
+                    ],
+                )
+            })
         };
-        for msg in [
+        for (msg, ev) in [
             check_list("workflow", p.workflow_path.as_deref(), &o.workflows),
             check_list("ref", p.source_ref.as_deref(), &o.refs),
             check_list("builder", p.builder_id.as_deref(), &o.builders),
@@ -472,7 +826,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
         .into_iter()
         .flatten()
         {
-            push("sourceMatch", lvl, msg, vec![]);
+            push("sourceMatch", lvl, msg, ev);
         }
         if o.deny_self_hosted == Some(true)
             && p.runner_environment.as_deref() == Some("self-hosted")
@@ -481,35 +835,60 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
                 "sourceMatch",
                 lvl,
                 "built on a self-hosted runner".into(),
-                vec!["certificate runner environment: self-hosted".into()],
+                vec![
+                    "certificate runner environment: self-hosted".into(),
+                    format!(
+                        "build: {}",
+                        p.build_invocation_url.as_deref().unwrap_or("(no run URL)")
+                    ),
+                ],
             );
         }
     }
 
     // provenanceRegression / provenanceContinuity
+    let (reg_lvl, _) = cfg.rule("provenanceRegression", name);
+    let (cont_lvl, _) = cfg.rule("provenanceContinuity", name);
+    if provenance_unknown {
+        if reg_lvl != Level::Off {
+            note("provenanceRegression", "provenance not checked".into());
+        }
+        if cont_lvl != Level::Off {
+            note("provenanceContinuity", "provenance not checked".into());
+        }
+    } else if i.packument.is_none() {
+        if reg_lvl != Level::Off && provenance_missing {
+            note("provenanceRegression", no_packument());
+        }
+        if cont_lvl != Level::Off && has_provenance {
+            note("provenanceContinuity", no_packument());
+        }
+    }
     if let Some(e) = i.earlier {
-        let (lvl, _) = cfg.rule("provenanceRegression", name);
         if provenance_missing {
             match &e.provenance {
                 Ok(Some(p)) => push(
                     "provenanceRegression",
-                    lvl,
+                    reg_lvl,
                     format!(
                         "{name}@{} was published with verified provenance; {version} has none",
                         e.version
                     ),
-                    vec![format!(
-                        "{}@{} provenance: {} @ {}",
-                        name,
-                        e.version,
-                        p.source_repository.as_deref().unwrap_or("?"),
-                        p.source_commit.as_deref().unwrap_or("?")
-                    )],
+                    vec![
+                        format!(
+                            "{}@{} provenance: {} @ {}",
+                            name,
+                            e.version,
+                            p.source_repository.as_deref().unwrap_or("?"),
+                            p.source_commit.as_deref().unwrap_or("?")
+                        ),
+                        format!("{version}: {}", prov_evidence().join("; ")),
+                    ],
                 ),
                 Ok(None) => {}
                 Err(why) => push(
                     "provenanceRegression",
-                    lvl.min(Level::Warn),
+                    reg_lvl.min(Level::Warn),
                     format!(
                         "{name}@{} advertises provenance that did not verify; {version} has none",
                         e.version
@@ -518,7 +897,6 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
                 ),
             }
         }
-        let (lvl, _) = cfg.rule("provenanceContinuity", name);
         if let (true, Some(now), Ok(Some(before))) =
             (has_provenance, r.provenance.as_ref(), &e.provenance)
         {
@@ -548,7 +926,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
             if !changes.is_empty() {
                 push(
                     "provenanceContinuity",
-                    lvl,
+                    cont_lvl,
                     format!("provenance changed since {}", e.version),
                     changes,
                 );
@@ -560,21 +938,29 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
     let (lvl, o) = cfg.rule("majorUpdate", name);
     if let Some(prev) = i.previous_version {
         if lvl != Level::Off && major(prev) != major(version) && major(prev).is_some() {
+            let mut ev = vec![format!("previous lockfile: {name}@{prev}")];
             if !has_provenance {
+                ev.extend(prov_evidence());
                 push(
                     "majorUpdate",
                     lvl,
                     format!("major update {prev} -> {version} without verified provenance"),
-                    vec![],
+                    ev,
                 );
             } else if o.publish_attestation == Some(true)
                 && r.checks.publish_attestation != CheckState::Passed
             {
+                ev.extend(check_evidence(
+                    r,
+                    "publish attestation",
+                    r.checks.publish_attestation,
+                    &["publishAttestation", "attestations"],
+                ));
                 push(
                     "majorUpdate",
                     lvl,
                     format!("major update {prev} -> {version} without a publish attestation"),
-                    vec![],
+                    ev,
                 );
             }
         }
@@ -599,93 +985,278 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Vec<Finding> {
             None => push(
                 "minReleaseAge",
                 lvl.min(Level::Warn),
-                "publish time unknown (the registry gives no time for this version)".into(),
-                vec![],
+                "publish time unknown".into(),
+                vec![if i.packument.is_none() {
+                    no_packument()
+                } else {
+                    format!("the packument has no time[{version}]")
+                }],
             ),
         }
     }
 
-    // installScripts: preinstall/install/postinstall (or binding.gyp) new in this version.
+    // installScripts: hooks (the tarball's own when it was read, with binding.gyp) that the
+    // version to compare with did not have: the previous lockfile's version when it differs,
+    // else the version published just before.
     let (lvl, o) = cfg.rule("installScripts", name);
     let allowed = o
         .allow
         .as_ref()
         .is_some_and(|l| l.iter().any(|p| glob(p, name)));
     if lvl != Level::Off && !allowed {
-        let cur = m.map(install_scripts).unwrap_or_default();
-        let prev_v = previous_by_time(i.packument, version, true);
-        let prev = prev_v
-            .as_deref()
-            .and_then(|v| manifest(i.packument, v))
-            .map(install_scripts)
-            .unwrap_or_default();
-        let new: Vec<&(String, String)> = cur.iter().filter(|s| !prev.contains(s)).collect();
-        if !new.is_empty() {
-            let list = new
-                .iter()
-                .map(|(h, c)| format!("{h}: {c}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let before = match &prev_v {
-                Some(v) if prev.is_empty() => format!("{v} had no install scripts"),
-                Some(v) => format!(
-                    "{v} had: {}",
-                    prev.iter()
-                        .map(|(h, c)| format!("{h}: {c}"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                None => "first published version".into(),
+        let (cur, cur_from) = match (i.tarball_hooks, m) {
+            (Some(t), _) => (
+                Some(t.hooks.clone()),
+                if t.binding_gyp_implied {
+                    "the tarball (install: node-gyp rebuild implied by its binding.gyp)"
+                } else {
+                    "the tarball's package.json"
+                },
+            ),
+            (None, Some(m)) => (manifest_hooks(m), "the registry manifest"),
+            (None, None) => (None, ""),
+        };
+        let baseline = match i.previous_version {
+            Some(pv) if pv != version => Some((pv.to_string(), "in the previous lockfile")),
+            _ => previous_by_time(i.packument, version, true).map(|v| (v, "published before")),
+        };
+        if i.packument.is_none() {
+            note("installScripts", no_packument());
+        } else if let Some(cur) = cur {
+            let prev = match &baseline {
+                None => Some(Some(Vec::new())),
+                Some((v, _)) => manifest(i.packument, v).map(manifest_hooks),
             };
-            push(
-                "installScripts",
-                lvl,
-                format!("new install script: {list}"),
-                vec![before],
-            );
+            match prev {
+                None => note(
+                    "installScripts",
+                    "the version to compare with is not in the packument".into(),
+                ),
+                Some(None) if !cur.is_empty() => note(
+                    "installScripts",
+                    "the previous version's hooks are unknown (abbreviated manifest)".into(),
+                ),
+                Some(None) => {}
+                Some(Some(prev)) => {
+                    let new: Vec<(String, String)> = cur
+                        .iter()
+                        .filter(|(h, c)| {
+                            !prev
+                                .iter()
+                                .any(|(ph, pc)| ph == h && squash_blanks(pc) == squash_blanks(c))
+                        })
+                        .cloned()
+                        .collect();
+                    if !new.is_empty() {
+                        let before = match &baseline {
+                            Some((v, how)) if prev.is_empty() => {
+                                format!("{name}@{v} ({how}) had no install scripts")
+                            }
+                            Some((v, how)) => {
+                                format!("{name}@{v} ({how}) had: {}", hooks_text(&prev))
+                            }
+                            None => "first published version".into(),
+                        };
+                        push(
+                            "installScripts",
+                            lvl,
+                            format!("new install script: {}", hooks_text(&new)),
+                            vec![before, format!("hooks read from {cur_from}")],
+                        );
+                    }
+                }
+            }
+        } else {
+            // Current hooks unknown: the manifest is abbreviated and says hasInstallScript.
+            let prev_none = baseline
+                .as_ref()
+                .and_then(|(v, _)| manifest(i.packument, v))
+                .and_then(manifest_hooks)
+                .is_some_and(|h| h.is_empty());
+            if prev_none || baseline.is_none() {
+                push(
+                    "installScripts",
+                    lvl,
+                    "new install script (the registry's abbreviated manifest says hasInstallScript)"
+                        .into(),
+                    vec![match &baseline {
+                        Some((v, how)) => format!("{name}@{v} ({how}) had no install scripts"),
+                        None => "first published version".into(),
+                    }],
+                );
+            } else {
+                note(
+                    "installScripts",
+                    "hooks unknown (abbreviated manifest, tarball not read)".into(),
+                );
+            }
         }
     }
 
-    // publisherChange: `_npmUser` differs from the previous version's.
+    // publisherChange: `_npmUser` or the maintainers differ from the previous version's.
     let (lvl, _) = cfg.rule("publisherChange", name);
     if lvl != Level::Off {
-        if let (Some(prev), Some(cur)) = (previous_by_time(i.packument, version, false), m) {
-            let user = |v: &Value| {
-                v.pointer("/_npmUser/name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            if let (Some(a), Some(b)) = (manifest(i.packument, &prev).and_then(user), user(cur)) {
-                if a != b {
-                    push(
-                        "publisherChange",
-                        lvl,
-                        format!("published by {b}; {prev} was published by {a}"),
-                        vec![format!("_npmUser {a} -> {b}")],
-                    );
+        match (i.packument, m) {
+            (None, _) => note("publisherChange", no_packument()),
+            (Some(_), None) => note(
+                "publisherChange",
+                "this version is not in the packument".into(),
+            ),
+            (Some(_), Some(cur)) => {
+                if let Some(prev) = previous_by_time(i.packument, version, false) {
+                    let pm = manifest(i.packument, &prev);
+                    let user = |v: &Value| {
+                        v.pointer("/_npmUser/name")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    };
+                    let mut msg = Vec::new();
+                    let mut ev = Vec::new();
+                    if let (Some(a), Some(b)) = (pm.and_then(user), user(cur)) {
+                        if a != b {
+                            msg.push(format!("published by {b}; {prev} was published by {a}"));
+                            ev.push(format!("_npmUser {a} -> {b}"));
+                        }
+                    }
+                    if let (Some(a), Some(b)) = (pm.and_then(maintainers), maintainers(cur)) {
+                        if a != b {
+                            let added: Vec<&str> = b.difference(&a).map(String::as_str).collect();
+                            let removed: Vec<&str> = a.difference(&b).map(String::as_str).collect();
+                            let mut parts = Vec::new();
+                            if !added.is_empty() {
+                                parts.push(format!("added {}", added.join(", ")));
+                            }
+                            if !removed.is_empty() {
+                                parts.push(format!("removed {}", removed.join(", ")));
+                            }
+                            msg.push(format!(
+                                "maintainers changed since {prev}: {}",
+                                parts.join("; ")
+                            ));
+                            let list = |s: &BTreeSet<String>| {
+                                s.iter().cloned().collect::<Vec<_>>().join(", ")
+                            };
+                            ev.push(format!(
+                                "maintainers {prev}: [{}] -> {version}: [{}]",
+                                list(&a),
+                                list(&b)
+                            ));
+                        }
+                    }
+                    if !msg.is_empty() {
+                        push("publisherChange", lvl, msg.join("; "), ev);
+                    }
                 }
             }
+        }
+    }
+    Outcome {
+        findings: out,
+        notes,
+    }
+}
+
+/// The rules that still mean something for a package that does not come from a registry
+/// (git, remote tarball, `file:`, link): requireProvenance (no provenance can exist for it),
+/// and installScripts for a remote tarball that was read (there is no registry history to
+/// compare with, so any hook is reported). Typosquatting, advisories and dependency confusion
+/// apply by name in `guard`.
+pub fn evaluate_non_registry(
+    cfg: &Config,
+    p: &LockedPackage,
+    tarball_hooks: Option<&TarballHooks>,
+) -> Vec<Finding> {
+    let (what, location) = match &p.source {
+        Source::Registry => return Vec::new(),
+        Source::Git { url } => ("git dependency", url),
+        Source::File { path } => ("local file dependency", path),
+        Source::Tarball { url } => ("remote tarball dependency", url),
+        Source::Workspace { path } => ("workspace package", path),
+        Source::Link { path } => ("linked directory", path),
+    };
+    let mut out = Vec::new();
+    let (lvl, _) = cfg.rule("requireProvenance", &p.name);
+    if lvl != Level::Off {
+        out.push(Finding {
+            rule: "requireProvenance".into(),
+            level: lvl,
+            name: p.name.clone(),
+            version: p.version.clone(),
+            message: format!("{what}: no provenance can exist"),
+            evidence: vec![
+                format!("source: {location}"),
+                "npm provenance exists only for versions published to a registry".into(),
+            ],
+            allowed_by: None,
+        });
+    }
+    let (lvl, o) = cfg.rule("installScripts", &p.name);
+    let allowed = o
+        .allow
+        .as_ref()
+        .is_some_and(|l| l.iter().any(|x| glob(x, &p.name)));
+    if let (false, false, Some(t)) = (lvl == Level::Off, allowed, tarball_hooks) {
+        if !t.hooks.is_empty() {
+            out.push(Finding {
+                rule: "installScripts".into(),
+                level: lvl,
+                name: p.name.clone(),
+                version: p.version.clone(),
+                message: format!("install script in a {what}: {}", hooks_text(&t.hooks)),
+                evidence: vec![
+                    format!("source: {location}"),
+                    "no registry history to compare with: every hook is reported".into(),
+                ],
+                allowed_by: None,
+            });
         }
     }
     out
 }
 
-/// The install-time scripts of a version manifest: `preinstall`, `install`, `postinstall`, and
-/// the implicit `node-gyp rebuild` of a package with `binding.gyp` (`gypfile: true`).
-pub fn install_scripts(manifest: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = ["preinstall", "install", "postinstall"]
-        .iter()
-        .filter_map(|h| {
-            let c = manifest.get("scripts")?.get(*h)?.as_str()?;
-            Some((h.to_string(), c.to_string()))
-        })
-        .collect();
-    if manifest.get("gypfile").and_then(Value::as_bool) == Some(true)
-        && !out.iter().any(|(h, _)| h == "install")
-    {
-        out.push(("install".into(), "node-gyp rebuild (binding.gyp)".into()));
+/// The version of `cur`'s package in the previous lockfile: the same version if it was
+/// there; else the entry installed at one of the same paths (several versions of a name are
+/// installed at different paths); else one with the same major; else the highest. `None`
+/// when the name was not there. `prev` holds the previous lockfile's entries of that name.
+pub fn pair_previous<'a>(cur: &LockedPackage, prev: &[&'a LockedPackage]) -> Option<&'a str> {
+    if let Some(p) = prev.iter().find(|p| p.version == cur.version) {
+        return Some(p.version.as_str());
     }
-    out
+    if let Some(p) = prev
+        .iter()
+        .find(|p| p.paths.iter().any(|x| cur.paths.contains(x)))
+    {
+        return Some(p.version.as_str());
+    }
+    let m = major(&cur.version);
+    if let Some(p) = prev
+        .iter()
+        .filter(|p| m.is_some() && major(&p.version) == m)
+        .max_by(|a, b| semver_cmp(&a.version, &b.version))
+    {
+        return Some(p.version.as_str());
+    }
+    prev.iter()
+        .max_by(|a, b| semver_cmp(&a.version, &b.version))
+        .map(|p| p.version.as_str())
+}
+
+/// Semver order, falling back to text for versions that do not parse.
+pub fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    match (
+        nodejs_semver::Version::parse(a),
+        nodejs_semver::Version::parse(b),
+    ) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// The install-time scripts of a version manifest: `preinstall`, `install`, `postinstall`,
+/// and npm's implied `install: node-gyp rebuild` when `gypfile: true` and neither `install`
+/// nor `preinstall` is given (`scan::install_scripts`).
+pub fn install_scripts(manifest: &Value) -> Vec<(String, String)> {
+    manifest_hooks(manifest).unwrap_or_default()
 }
 
 /// The version published just before `version` (by publish time), if the packument says.
@@ -738,36 +1309,73 @@ pub fn earlier_versions(
     v.into_iter().map(|(_, k)| k).collect()
 }
 
-/// Apply exceptions: matching findings get `allowed_by`; expired exceptions that would have
-/// matched add an `exceptionExpired` finding and allow nothing.
+fn exception_matches(e: &Exception, f: &Finding) -> bool {
+    let pkg_ok = glob(&e.package, &f.name) || e.package == format!("{}@{}", f.name, f.version);
+    pkg_ok && (e.rules.is_empty() || e.rules.contains(&f.rule))
+}
+
+/// Apply exceptions: matching findings get `allowed_by` from an exception that has not
+/// expired. Every expired exception adds one `exceptionExpired` finding (whether or not it
+/// still matches a finding; it allows nothing), saying what it would still cover.
 pub fn apply_exceptions(cfg: &Config, findings: &mut Vec<Finding>, now: jiff::Timestamp) {
-    let mut extra = Vec::new();
+    let mut still: Vec<Vec<String>> = vec![Vec::new(); cfg.exceptions.len()];
     for f in findings.iter_mut() {
-        for (e, expires) in &cfg.exceptions {
-            let pkg_ok =
-                glob(&e.package, &f.name) || e.package == format!("{}@{}", f.name, f.version);
-            let rule_ok = e.rules.is_empty() || e.rules.contains(&f.rule);
-            if !(pkg_ok && rule_ok) {
+        for (k, (e, expires)) in cfg.exceptions.iter().enumerate() {
+            if !exception_matches(e, f) {
                 continue;
             }
             if *expires < now {
-                let (lvl, _) = cfg.rule("exceptionExpired", &f.name);
-                extra.push(Finding {
-                    rule: "exceptionExpired".into(),
-                    level: lvl,
-                    name: f.name.clone(),
-                    version: f.version.clone(),
-                    message: format!("the exception for {} expired on {}", e.package, e.expires),
-                    evidence: vec![format!("reason given: {}", e.reason)],
-                    allowed_by: None,
-                });
+                still[k].push(format!("{} {}@{}", f.rule, f.name, f.version));
             } else if f.allowed_by.is_none() {
                 f.allowed_by = Some(format!("{} (until {})", e.reason, e.expires));
             }
         }
     }
-    extra.retain(|f| f.level != Level::Off);
-    findings.extend(extra);
+    for (k, (e, expires)) in cfg.exceptions.iter().enumerate() {
+        if *expires >= now {
+            continue;
+        }
+        let (name, version) = match e.package.rfind('@') {
+            Some(at) if at > 0 => (e.package[..at].to_string(), e.package[at + 1..].to_string()),
+            _ => (e.package.clone(), "*".to_string()),
+        };
+        let lvl = cfg.level("exceptionExpired", &name);
+        if lvl == Level::Off {
+            continue;
+        }
+        let mut evidence = vec![
+            format!("reason given: {}", e.reason),
+            format!(
+                "rules: {}",
+                if e.rules.is_empty() {
+                    "all".to_string()
+                } else {
+                    e.rules.join(", ")
+                }
+            ),
+        ];
+        let hits = &still[k];
+        evidence.push(if hits.is_empty() {
+            "it matches no finding now: remove it from the policy".into()
+        } else {
+            format!(
+                "it no longer allows {} finding{}: {}{}",
+                hits.len(),
+                if hits.len() == 1 { "" } else { "s" },
+                hits[..hits.len().min(5)].join(", "),
+                if hits.len() > 5 { ", …" } else { "" }
+            )
+        });
+        findings.push(Finding {
+            rule: "exceptionExpired".into(),
+            level: lvl,
+            name,
+            version,
+            message: format!("the exception for {} expired on {}", e.package, e.expires),
+            evidence,
+            allowed_by: None,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -823,5 +1431,604 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("not a date"), "{e}");
         assert_eq!(e.code(), "ERR_PROV_CONFIG");
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    //! Rules on SYNTHETIC inputs: reports, packuments and lockfile entries made up here, each
+    //! shaped like the real thing, so that only the check under test fails.
+    use super::*;
+    use crate::report::Checks;
+    use serde_json::json;
+
+    fn locked(name: &str, version: &str) -> LockedPackage {
+        LockedPackage {
+            name: name.into(),
+            version: version.into(),
+            alias: None,
+            integrity: None,
+            checksum: None,
+            resolved: None,
+            source: Source::Registry,
+            dev: false,
+            optional: false,
+            dev_optional: false,
+            bundled: false,
+            has_install_script: None,
+            paths: vec![format!("node_modules/{name}")],
+        }
+    }
+
+    fn prov(repo: &str) -> Provenance {
+        Provenance {
+            source_repository: Some(repo.into()),
+            source_commit: Some("0123456789abcdef".into()),
+            source_ref: Some("refs/tags/v1.0.0".into()),
+            workflow_path: Some(".github/workflows/release.yml".into()),
+            builder_id: Some("https://github.com/actions/runner/github-hosted".into()),
+            runner_environment: Some("github-hosted".into()),
+            ..Default::default()
+        }
+    }
+
+    fn report(p: Option<Provenance>) -> Report {
+        let passed = CheckState::Passed;
+        Report {
+            name: "pkg".into(),
+            version: Some("2.0.0".into()),
+            status: Some(Status::Verified),
+            checks: Checks {
+                resolve: passed,
+                integrity: passed,
+                registry_signature: passed,
+                publish_attestation: passed,
+                provenance: if p.is_some() {
+                    passed
+                } else {
+                    CheckState::Missing
+                },
+                transparency_log: passed,
+            },
+            provenance: p,
+            ..Default::default()
+        }
+    }
+
+    fn packument() -> Value {
+        json!({
+            "name": "pkg",
+            "time": {
+                "created": "2020-01-01T00:00:00.000Z",
+                "1.0.0": "2020-01-01T00:00:00.000Z",
+                "2.0.0-rc.1": "2021-01-01T00:00:00.000Z",
+                "2.0.0": "2021-06-01T00:00:00.000Z"
+            },
+            "versions": {
+                "1.0.0": { "_id": "pkg@1.0.0", "name": "pkg", "version": "1.0.0",
+                           "repository": "github:acme/pkg", "_npmUser": { "name": "alice" },
+                           "maintainers": [{ "name": "alice" }, { "name": "bob" }] },
+                "2.0.0-rc.1": { "_id": "pkg@2.0.0-rc.1", "name": "pkg", "version": "2.0.0-rc.1",
+                                "repository": "github:acme/pkg" },
+                "2.0.0": { "_id": "pkg@2.0.0", "name": "pkg", "version": "2.0.0",
+                           "repository": { "type": "git", "url": "git+https://github.com/acme/pkg.git" },
+                           "_npmUser": { "name": "alice" },
+                           "maintainers": [{ "name": "alice" }, { "name": "bob" }] }
+            }
+        })
+    }
+
+    fn cfg(v: Value) -> Config {
+        Config::from_value(v, "test").unwrap()
+    }
+
+    fn run(cfg: &Config, i: &Inputs) -> Outcome {
+        let o = evaluate(cfg, i);
+        for f in &o.findings {
+            assert!(!f.evidence.is_empty(), "finding without evidence: {f:?}");
+        }
+        o
+    }
+
+    fn inputs<'a>(l: &'a LockedPackage, r: &'a Report, p: Option<&'a Value>) -> Inputs<'a> {
+        Inputs {
+            locked: l,
+            report: r,
+            packument: p,
+            packument_error: None,
+            previous_version: None,
+            earlier: None,
+            tarball_hooks: None,
+            now: "2026-12-01T00:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn rules_of(o: &Outcome) -> Vec<String> {
+        o.findings
+            .iter()
+            .map(|f| format!("{}:{}", f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn source_match_lists_apply_even_when_the_declared_repository_agrees() {
+        let (l, doc) = (locked("pkg", "2.0.0"), packument());
+        let r = report(Some(prov("https://github.com/acme/pkg")));
+        // Declared and built from the same repository: no finding without lists.
+        let c = cfg(json!({"rules": {"sourceMatch": "error"}}));
+        assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+        // Same repository, but the owner is not in `owners`.
+        let c = cfg(json!({"rules": {"sourceMatch": {"level": "error", "owners": ["other"]}}}));
+        let o = run(&c, &inputs(&l, &r, Some(&doc)));
+        assert_eq!(o.findings.len(), 1, "{:?}", rules_of(&o));
+        assert!(o.findings[0].message.contains("not in the allowed"));
+        assert!(o.findings[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("owners [other]")));
+        // ... and in `repositories` it passes; `owners` matches case-insensitively.
+        for opts in [
+            json!({"level": "error", "repositories": ["git+https://github.com/ACME/pkg.git"]}),
+            json!({"level": "error", "owners": ["Acme"]}),
+        ] {
+            let c = cfg(json!({"rules": {"sourceMatch": opts}}));
+            assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+        }
+        let c = cfg(
+            json!({"rules": {"sourceMatch": {"level": "error", "repositories": ["acme/other"]}}}),
+        );
+        assert_eq!(run(&c, &inputs(&l, &r, Some(&doc))).findings.len(), 1);
+    }
+
+    #[test]
+    fn source_match_workflows_refs_builders_and_self_hosted() {
+        let (l, doc) = (locked("pkg", "2.0.0"), packument());
+        let r = report(Some(prov("https://github.com/acme/pkg")));
+        let ok = [
+            json!({"workflows": [".github/workflows/*.yml"]}),
+            json!({"refs": ["refs/tags/v*"]}),
+            json!({"builders": ["https://github.com/actions/runner/github-hosted"]}),
+            json!({"denySelfHosted": true}),
+        ];
+        let bad = [
+            (
+                json!({"workflows": [".github/workflows/publish.yml"]}),
+                "workflow",
+            ),
+            (json!({"refs": ["refs/heads/main"]}), "ref"),
+            (
+                json!({"builders": ["https://example.com/builder"]}),
+                "builder",
+            ),
+        ];
+        for mut o in ok {
+            o["level"] = json!("error");
+            let c = cfg(json!({"rules": {"sourceMatch": o}}));
+            assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+        }
+        for (mut o, what) in bad {
+            o["level"] = json!("error");
+            let c = cfg(json!({"rules": {"sourceMatch": o}}));
+            let out = run(&c, &inputs(&l, &r, Some(&doc)));
+            assert_eq!(out.findings.len(), 1, "{what}");
+            assert!(
+                out.findings[0].message.starts_with(what),
+                "{:?}",
+                out.findings[0]
+            );
+        }
+        let mut p = prov("https://github.com/acme/pkg");
+        p.runner_environment = Some("self-hosted".into());
+        let r = report(Some(p));
+        let c = cfg(json!({"rules": {"sourceMatch": {"level": "error", "denySelfHosted": true}}}));
+        let out = run(&c, &inputs(&l, &r, Some(&doc)));
+        assert_eq!(
+            rules_of(&out),
+            ["sourceMatch:built on a self-hosted runner"]
+        );
+        // Without denySelfHosted the runner is not judged.
+        let c = cfg(json!({"rules": {"sourceMatch": "error"}}));
+        assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+    }
+
+    #[test]
+    fn no_packument_is_noted_per_rule() {
+        let l = locked("pkg", "2.0.0");
+        let r = report(None);
+        let c = cfg(json!({"rules": {"minReleaseAge": "warn"}}));
+        let mut i = inputs(&l, &r, None);
+        i.packument_error = Some("offline: not fetching http://x/pkg");
+        let o = run(&c, &i);
+        let rules: BTreeSet<&str> = o.notes.iter().map(|n| n.rule.as_str()).collect();
+        for rule in ["provenanceRegression", "installScripts", "publisherChange"] {
+            assert!(rules.contains(rule), "{rule} not noted: {:?}", o.notes);
+        }
+        assert!(o.notes.iter().all(|n| n.reason.contains("offline")));
+        // minReleaseAge cannot pass without a publish time: a warning, with the reason.
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "minReleaseAge")
+            .unwrap();
+        assert_eq!(f.level, Level::Warn);
+        assert!(f.evidence[0].contains("offline"));
+        let lines = summarize_notes(&o.notes);
+        assert!(
+            lines.iter().any(|s| s.starts_with(
+                "installScripts: packument unavailable (offline: not fetching http://x/pkg): 1 package (pkg@2.0.0)"
+            )),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn provenance_regression_and_continuity() {
+        let (l, doc) = (locked("pkg", "2.0.0"), packument());
+        let c = Config::default();
+        let earlier = Earlier {
+            version: "1.0.0".into(),
+            provenance: Ok(Some(prov("https://github.com/acme/pkg"))),
+        };
+        // Regression: the earlier version had verified provenance, this one has none.
+        let r = report(None);
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.earlier = Some(&earlier);
+        let o = run(&c, &i);
+        assert!(rules_of(&o)
+            .iter()
+            .any(|s| s.starts_with("provenanceRegression:pkg@1.0.0 was published with verified")));
+        // Continuity: same repository and workflow, another builder and workflow.
+        let mut now = prov("https://github.com/acme/pkg");
+        now.workflow_path = Some(".github/workflows/other.yml".into());
+        let r = report(Some(now));
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.earlier = Some(&earlier);
+        let o = run(&c, &i);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "provenanceContinuity")
+            .unwrap();
+        assert_eq!(f.level, Level::Warn);
+        assert_eq!(
+            f.evidence,
+            ["workflow .github/workflows/release.yml -> .github/workflows/other.yml"]
+        );
+        // Unchanged provenance: nothing.
+        let r = report(Some(prov("https://github.com/acme/pkg")));
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.earlier = Some(&earlier);
+        assert!(run(&c, &i).findings.is_empty());
+        // Off.
+        let c = cfg(json!({"rules": {"provenanceContinuity": "off"}}));
+        let mut now = prov("https://github.com/evil/pkg");
+        now.builder_id = None;
+        let r = report(Some(now));
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.earlier = Some(&earlier);
+        assert!(!run(&c, &i)
+            .findings
+            .iter()
+            .any(|f| f.rule == "provenanceContinuity"));
+    }
+
+    #[test]
+    fn include_prereleases_counts_prerelease_versions() {
+        let doc = packument();
+        assert_eq!(earlier_versions(Some(&doc), "2.0.0", false), ["1.0.0"]);
+        assert_eq!(
+            earlier_versions(Some(&doc), "2.0.0", true),
+            ["2.0.0-rc.1", "1.0.0"]
+        );
+        let c = cfg(
+            json!({"rules": {"provenanceRegression": {"level": "error", "includePrereleases": true}}}),
+        );
+        assert_eq!(
+            c.rule("provenanceRegression", "pkg").1.include_prereleases,
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn require_provenance_with_publish_attestation() {
+        let (l, doc) = (locked("pkg", "2.0.0"), packument());
+        let mut r = report(Some(prov("https://github.com/acme/pkg")));
+        r.checks.publish_attestation = CheckState::Missing;
+        let c = cfg(json!({"rules": {"requireProvenance": "error"}}));
+        assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+        let c = cfg(
+            json!({"rules": {"requireProvenance": {"level": "error", "publishAttestation": true}}}),
+        );
+        let o = run(&c, &inputs(&l, &r, Some(&doc)));
+        assert_eq!(
+            rules_of(&o),
+            ["requireProvenance:no verified npm publish attestation"]
+        );
+        assert_eq!(
+            o.findings[0].evidence[0],
+            "publish attestation check: missing"
+        );
+        // exclude and packages
+        let c = cfg(
+            json!({"rules": {"requireProvenance": {"level": "error", "publishAttestation": true, "exclude": ["p*"]}}}),
+        );
+        assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+        let c = cfg(
+            json!({"rules": {"requireProvenance": {"level": "error", "publishAttestation": true, "packages": ["@acme"]}}}),
+        );
+        assert!(run(&c, &inputs(&l, &r, Some(&doc))).findings.is_empty());
+    }
+
+    #[test]
+    fn non_registry_dependencies_cannot_have_provenance() {
+        let mut l = locked("from-git", "1.0.0");
+        l.source = Source::Git {
+            url: "git+ssh://git@github.com/example/from-git.git#0123".into(),
+        };
+        assert!(evaluate_non_registry(&Config::default(), &l, None).is_empty());
+        let c = cfg(
+            json!({"rules": {"requireProvenance": {"level": "error", "packages": ["from-*"]}}}),
+        );
+        let f = evaluate_non_registry(&c, &l, None);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].message, "git dependency: no provenance can exist");
+        assert!(f[0].evidence[0].contains("git+ssh://"));
+        l.source = Source::Tarball {
+            url: "https://example.com/x.tgz".into(),
+        };
+        assert!(evaluate_non_registry(&c, &l, None)[0]
+            .message
+            .starts_with("remote tarball dependency"));
+        let hooks = TarballHooks {
+            hooks: vec![("postinstall".into(), "node x.js".into())],
+            binding_gyp_implied: false,
+        };
+        let f = evaluate_non_registry(&Config::default(), &l, Some(&hooks));
+        assert_eq!(
+            f[0].message,
+            "install script in a remote tarball dependency: postinstall: node x.js"
+        );
+    }
+
+    #[test]
+    fn install_scripts_from_the_tarball_and_the_previous_lockfile() {
+        let mut doc = packument();
+        // 1.0.0 had a postinstall; 2.0.0-rc.1 had none; 2.0.0's registry manifest has none.
+        doc["versions"]["1.0.0"]["scripts"] = json!({"postinstall": "node setup.js"});
+        let l = locked("pkg", "2.0.0");
+        let r = report(None);
+        let c = Config::default();
+        // From the registry manifest: nothing new.
+        assert!(!run(&c, &inputs(&l, &r, Some(&doc)))
+            .findings
+            .iter()
+            .any(|f| f.rule == "installScripts"));
+        // The tarball has a binding.gyp (npm runs node-gyp rebuild): new against 2.0.0-rc.1.
+        let t = TarballHooks {
+            hooks: vec![("install".into(), "node-gyp rebuild".into())],
+            binding_gyp_implied: true,
+        };
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.tarball_hooks = Some(&t);
+        let o = run(&c, &i);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "installScripts")
+            .unwrap();
+        assert_eq!(f.message, "new install script: install: node-gyp rebuild");
+        assert!(f.evidence[0].contains("2.0.0-rc.1 (published before) had no install scripts"));
+        assert!(f.evidence[1].contains("binding.gyp"));
+        // Compared with the previous lockfile's version instead (1.0.0 had a postinstall).
+        let t = TarballHooks {
+            hooks: vec![("postinstall".into(), "node  setup.js".into())],
+            binding_gyp_implied: false,
+        };
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.tarball_hooks = Some(&t);
+        i.previous_version = Some("1.0.0");
+        assert!(!run(&c, &i)
+            .findings
+            .iter()
+            .any(|f| f.rule == "installScripts"));
+        i.previous_version = None;
+        let o = run(&c, &i);
+        assert!(o.findings.iter().any(|f| f.rule == "installScripts"));
+        // The allow list.
+        let c = cfg(json!({"rules": {"installScripts": {"level": "error", "allow": ["pkg"]}}}));
+        assert!(!run(&c, &i)
+            .findings
+            .iter()
+            .any(|f| f.rule == "installScripts"));
+    }
+
+    #[test]
+    fn binding_gyp_only_without_install_or_preinstall() {
+        let m = json!({"_id": "x", "gypfile": true, "scripts": {"preinstall": "node p.js"}});
+        assert_eq!(
+            install_scripts(&m),
+            [("preinstall".into(), "node p.js".into())]
+        );
+        let m = json!({"_id": "x", "gypfile": true});
+        assert_eq!(
+            install_scripts(&m),
+            [("install".into(), "node-gyp rebuild".into())]
+        );
+    }
+
+    #[test]
+    fn publisher_change_compares_maintainers_too() {
+        let mut doc = packument();
+        let l = locked("pkg", "2.0.0");
+        let r = report(None);
+        let c = Config::default();
+        assert!(!run(&c, &inputs(&l, &r, Some(&doc)))
+            .findings
+            .iter()
+            .any(|f| f.rule == "publisherChange"));
+        doc["versions"]["2.0.0"]["maintainers"] =
+            json!([{"name": "alice"}, "mallory <m@example.com>"]);
+        let o = run(&c, &inputs(&l, &r, Some(&doc)));
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "publisherChange")
+            .unwrap();
+        assert_eq!(
+            f.message,
+            "maintainers changed since 1.0.0: added mallory; removed bob"
+        );
+        assert_eq!(
+            f.evidence,
+            ["maintainers 1.0.0: [alice, bob] -> 2.0.0: [alice, mallory]"]
+        );
+    }
+
+    #[test]
+    fn major_update_pairs_by_path_then_major() {
+        let mut a = locked("pkg", "1.0.0");
+        let mut b = locked("pkg", "5.0.0");
+        b.paths = vec!["node_modules/x/node_modules/pkg".into()];
+        let prev = [&a, &b];
+        // 1.3.0 at the root path pairs with 1.0.0 (not the highest, 5.0.0).
+        let cur = locked("pkg", "1.3.0");
+        assert_eq!(pair_previous(&cur, &prev), Some("1.0.0"));
+        let mut cur = locked("pkg", "5.0.1");
+        cur.paths = vec!["node_modules/x/node_modules/pkg".into()];
+        assert_eq!(pair_previous(&cur, &prev), Some("5.0.0"));
+        // Elsewhere: the same major, else the highest.
+        let mut cur = locked("pkg", "1.9.0");
+        cur.paths = vec!["node_modules/y/node_modules/pkg".into()];
+        assert_eq!(pair_previous(&cur, &prev), Some("1.0.0"));
+        cur.version = "3.0.0".into();
+        assert_eq!(pair_previous(&cur, &prev), Some("5.0.0"));
+        a.version = "3.0.0".into();
+        assert_eq!(pair_previous(&cur, &[&a, &b]), Some("3.0.0"));
+        assert_eq!(pair_previous(&cur, &[]), None);
+        // And the rule: a major update without provenance.
+        let doc = packument();
+        let l = locked("pkg", "2.0.0");
+        let r = report(None);
+        let c = cfg(json!({"rules": {"majorUpdate": "error"}}));
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.previous_version = Some("1.0.0");
+        let o = run(&c, &i);
+        let f = o.findings.iter().find(|f| f.rule == "majorUpdate").unwrap();
+        assert_eq!(f.evidence[0], "previous lockfile: pkg@1.0.0");
+    }
+
+    fn finding(rule: &str, name: &str, version: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            level: Level::Error,
+            name: name.into(),
+            version: version.into(),
+            message: "m".into(),
+            evidence: vec!["e".into()],
+            allowed_by: None,
+        }
+    }
+
+    #[test]
+    fn every_expired_exception_is_reported_once() {
+        let c = cfg(json!({"exceptions": [
+            { "package": "a", "reason": "old", "expires": "2020-01-01" },
+            { "package": "unused@1.0.0", "rules": ["typosquat"], "reason": "gone", "expires": "2021-05-05" },
+            { "package": "a", "rules": ["typosquat"], "reason": "current", "expires": "2099-01-01" }
+        ]}));
+        let mut f = vec![
+            finding("typosquat", "a", "1.0.0"),
+            finding("advisories", "a", "1.0.0"),
+            finding("typosquat", "a", "2.0.0"),
+        ];
+        apply_exceptions(&c, &mut f, "2026-12-01T00:00:00Z".parse().unwrap());
+        let expired: Vec<&Finding> = f.iter().filter(|x| x.rule == "exceptionExpired").collect();
+        assert_eq!(expired.len(), 2, "{expired:?}");
+        assert_eq!(
+            (expired[0].name.as_str(), expired[0].version.as_str()),
+            ("a", "*")
+        );
+        assert!(expired[0].evidence[2].contains("no longer allows 3 findings"));
+        assert_eq!(
+            (expired[1].name.as_str(), expired[1].version.as_str()),
+            ("unused", "1.0.0")
+        );
+        assert!(expired[1].evidence[2].contains("matches no finding"));
+        // The valid exception still allows the typosquat findings; nothing allows advisories.
+        assert!(f
+            .iter()
+            .filter(|x| x.rule == "typosquat")
+            .all(|x| x.allowed_by.as_deref() == Some("current (until 2099-01-01)")));
+        assert!(f
+            .iter()
+            .any(|x| x.rule == "advisories" && x.allowed_by.is_none()));
+        // Level off: none.
+        let c2 = cfg(json!({"rules": {"exceptionExpired": "off"},
+            "exceptions": [{ "package": "a", "reason": "old", "expires": "2020-01-01" }]}));
+        let mut f = vec![finding("typosquat", "a", "1.0.0")];
+        apply_exceptions(&c2, &mut f, "2026-12-01T00:00:00Z".parse().unwrap());
+        assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn options_are_checked_per_rule() {
+        for (v, want) in [
+            (
+                json!({"rules": {"typosquat": {"private": ["x"]}}}),
+                "rules.typosquat: option \"private\" is not used by this rule",
+            ),
+            (
+                json!({"rules": {"installScripts": {"days": 3}}}),
+                "option \"days\" is not used",
+            ),
+            (
+                json!({"rules": {"sourceMatch": {"allow": []}}}),
+                "rules.sourceMatch: option \"allow\"",
+            ),
+            (
+                json!({"rules": {"verification": "errror"}}),
+                "rules.verification: expected",
+            ),
+            (
+                json!({"rules": {"minReleaseAge": {"days": -1}}}),
+                "non-negative",
+            ),
+            (
+                json!({"exceptions": [{"package": "a", "reason": "  ", "expires": "2027-01-01"}]}),
+                "a reason is required",
+            ),
+            (
+                json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-1-1"}]}),
+                "not a date",
+            ),
+            (
+                json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-01-01T10"}]}),
+                "not a date",
+            ),
+            (json!([]), "must be a JSON object"),
+        ] {
+            let e = Config::from_value(v.clone(), "x").unwrap_err();
+            assert!(e.to_string().contains(want), "{v}: {e}");
+            assert_eq!(e.code(), "ERR_PROV_CONFIG");
+        }
+        for (rule, opts) in RULE_OPTIONS {
+            let mut o = serde_json::Map::new();
+            o.insert("level".into(), json!("warn"));
+            for k in *opts {
+                o.insert(
+                    (*k).into(),
+                    match *k {
+                        "days" => json!(1),
+                        "publishAttestation" | "denySelfHosted" | "includePrereleases" => {
+                            json!(true)
+                        }
+                        _ => json!(["x"]),
+                    },
+                );
+            }
+            Config::from_value(json!({"rules": {*rule: o}}), "x").unwrap();
+        }
+        assert!(parse_date("2027-03-31").is_some());
+        assert!(parse_date("2027-03-31T12:00:00Z").is_some());
     }
 }

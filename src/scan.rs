@@ -1736,6 +1736,69 @@ pub fn scan_code(pkg: &Package) -> Vec<Finding> {
         .collect()
 }
 
+/// Files the tarball reader listed but did not keep (`too-large-to-read`: over the per-file
+/// cap; `text-budget`: over the total text budget), so the code scan never saw them.
+///
+/// An install-script target or an entry point among them is a `code.unread` warning naming
+/// the file, its size and why; the others come back as `path (reason)` strings for the
+/// caller's "not checked" list.
+pub fn unread_files(pkg: &Package) -> (Vec<Finding>, Vec<String>) {
+    let first_file = |p: &str| resolve_candidates(p).into_iter().find(|c| pkg.has_file(c));
+    let mut roles: BTreeMap<String, Ctx> = BTreeMap::new();
+    for p in script_paths(&pkg.manifest) {
+        if let Some(f) = first_file(&p) {
+            roles.insert(f, Ctx::Install);
+        }
+    }
+    for p in entry_points(&pkg.manifest) {
+        if let Some(f) = first_file(&p) {
+            roles.entry(f).or_insert(Ctx::Entry);
+        }
+    }
+    for (f, c) in contexts(pkg) {
+        if c != Ctx::Other {
+            roles.entry(f).or_insert(c);
+        }
+    }
+    let mut findings = Vec::new();
+    let mut others = Vec::new();
+    let mut seen = BTreeSet::new();
+    for a in &pkg.anomalies {
+        let why = match a.reason.as_str() {
+            "too-large-to-read" => "over the per-file read cap",
+            "text-budget" => "over the package's text budget",
+            _ => continue,
+        };
+        if !seen.insert(a.path.clone()) {
+            continue;
+        }
+        let size = pkg
+            .files
+            .iter()
+            .find(|f| f.path == a.path)
+            .map_or(0, |f| f.size);
+        match roles.get(&a.path) {
+            Some(c) => findings.push(Finding {
+                rule: "code.unread".into(),
+                severity: "warning".into(),
+                evidence: format!(
+                    "{} {} ({size} bytes) was not read, {why}: its code was not scanned",
+                    c.label(),
+                    a.path
+                ),
+                file: Some(a.path.clone()),
+                signal: Signal::SuspiciousCode {
+                    file: a.path.clone(),
+                    rule: "code.unread".into(),
+                    excerpt: String::new(),
+                },
+            }),
+            None => others.push(format!("{} ({})", a.path, a.reason)),
+        }
+    }
+    (findings, others)
+}
+
 /// Everything: install scripts, new hooks against the previous version's packument manifest,
 /// manifest confusion against this version's packument manifest, and the code scan.
 pub fn scan(pkg: &Package, registry: Option<&Value>, previous: Option<&Value>) -> Vec<Finding> {
