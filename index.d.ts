@@ -168,7 +168,8 @@ export interface VerifiedAttestations {
 export interface AuditOptions {
   /** Project directory: its lockfile (or node_modules) and `.npmrc`. Default `process.cwd()`. */
   cwd?: string
-  /** A lockfile (or a directory holding one) instead of the one in `cwd`. */
+  /** A lockfile (or a directory holding one) instead of the one in `cwd` (relative to `cwd`).
+   *  npm's configuration (`.npmrc`) is then that project's. */
   lockfile?: string
   registry?: string
   attestationsRegistry?: string
@@ -208,8 +209,13 @@ export interface AuditResult {
 export interface GuardOptions extends AuditOptions {
   /** Policy file. Default: `prov-native.config.json`, else package.json `"prov-native"`, else defaults. */
   config?: string
-  /** The lockfile before this change. Default: the lockfile committed at git HEAD. */
+  /** The lockfile before this change: a path, or `<rev>:<file>` read with git. Default: the
+   *  lockfile at `origin/$GITHUB_BASE_REF` when that is set (a pull request in CI), else at
+   *  git `HEAD`. */
   previousLockfile?: string
+  /** Read every package's tarball, not only those new or changed since the previous lockfile
+   *  (also `PROV_NATIVE_SCAN_ALL=1`). Default false. */
+  scanAll?: boolean
 }
 
 export interface Finding {
@@ -217,6 +223,7 @@ export interface Finding {
   rule: string
   level: 'error' | 'warn'
   name: string
+  /** `*` for a finding about every version (an expired exception for a whole name). */
   version: string
   message: string
   evidence: string[]

@@ -16,7 +16,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, ScopedTask, ValueType};
 use napi_derive::napi;
 use sha2::Digest;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A result as JSON text: handing JS one string for `JSON.parse` is much faster than building
 /// the object property by property through N-API (a 1,500-package audit result: ~4 MB).
@@ -739,7 +739,9 @@ impl TreeArgs {
             Some(c) => PathBuf::from(c),
             None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
         };
-        let mut ctx = Context::new(cwd.clone(), trust)?;
+        // npm's configuration is the project's whose lockfile is read.
+        let project = crate::guard::project_dir(&cwd, self.lockfile.as_deref().map(Path::new));
+        let mut ctx = Context::new(project, trust)?;
         let default_dir = crate::cache::Cache::default_dir(ctx.client.config());
         let npm_cache = default_dir
             .as_deref()
@@ -827,9 +829,10 @@ pub fn guard<'e>(
             TreeArgs::read(env, &o)?,
             prop_string(&o, "config")?,
             prop_string(&o, "previousLockfile")?,
+            prop_bool(&o, "scanAll")?,
         ))
     })();
-    let (args, config, previous) = match prepared {
+    let (args, config, previous, scan_all) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
     };
@@ -843,7 +846,12 @@ pub fn guard<'e>(
             previous_lockfile: previous.map(PathBuf::from),
             advisories: Vec::new(),
         };
-        let result = crate::guard::guard(&ctx, &cwd, &opts).await?;
+        let env = crate::guard::Extra::from_env();
+        let extra = crate::guard::Extra {
+            scan_all: scan_all.unwrap_or(false) || env.scan_all,
+            ..env
+        };
+        let result = crate::guard::guard_with(&ctx, &cwd, &opts, &extra).await?;
         to_value(&result)
     })
 }

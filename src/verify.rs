@@ -402,9 +402,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             Vec::new()
         }
     };
-    let untrusted_key = sigs
-        .iter()
-        .find(|s| served_only.contains(&s.keyid) && !keys.iter().any(|k| k.key_id == s.keyid));
+    let untrusted_key = sigs.iter().find(|s| served_only.contains(&s.keyid));
     match (&sri, sigs.is_empty()) {
         _ if r.checks.registry_signature == CheckState::Failed => {}
         (Some(_), false) if untrusted_key.is_some() => {

@@ -369,7 +369,7 @@ fn shai_hulud_2_csv_every_row_flagged() {
             format!("node_modules/holder-{i}/node_modules/{n}")
         };
         let tail = n.rsplit('/').next().unwrap();
-        let url = format!("https://registry.npmjs.org/{n}/-/{tail}-{v}.tgz");
+        let url = format!("https://registry.npm.example/{n}/-/{tail}-{v}.tgz");
         packages.insert(key, serde_json::json!({ "version": v, "resolved": url }));
         yarn.push_str(&format!(
             "\"{n}@{v}\":\n  version \"{v}\"\n  resolved \"{url}\"\n\n"

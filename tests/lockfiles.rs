@@ -316,7 +316,7 @@ fn bun_spot_entries() {
 /// The small project the embedded lockfiles were written for (in /tmp/pmreal/src):
 /// `ms@2.1.3`, `sw-cjs: npm:string-width@4.2.3`, `localdir: file:./localdir`,
 /// `localtgz: file:./localtgz-0.2.0.tgz`, `gitdep: git+file:///…/gitdep.git#main` (a local
-/// repository: GitHub is not reachable here), `isnum-url: https://registry.npmjs.org/is-number/
+/// repository: GitHub is not reachable here), `isnum-url: https://registry.npm.example/is-number/
 /// -/is-number-7.0.0.tgz`, devDependency `is-odd@3.0.1`, optionalDependency `is-even@1.0.0`,
 /// workspace `packages/w1` depending on `ms@2.1.2`.
 #[test]
@@ -842,7 +842,7 @@ fn node_modules_walk() {
     write(
         &d,
         "node_modules/@s/b/package.json",
-        r#"{"name":"@s/b","version":"2.0.0","_resolved":"https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz","_integrity":"sha512-AAAA"}"#,
+        r#"{"name":"@s/b","version":"2.0.0","_resolved":"https://registry.npm.example/@s/b/-/b-2.0.0.tgz","_integrity":"sha512-AAAA"}"#,
     );
     write(
         &d,
@@ -951,7 +951,7 @@ const NPM_V3: &str = r##"{
       ],
       "dependencies": {
         "gitdep": "git+file:///tmp/pmreal/src/gitdep.git#main",
-        "isnum-url": "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+        "isnum-url": "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz",
         "localdir": "file:./localdir",
         "localtgz": "file:./localtgz-0.2.0.tgz",
         "ms": "2.1.3",
@@ -969,7 +969,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/ansi-regex": {
       "version": "5.0.1",
-      "resolved": "https://registry.npmjs.org/ansi-regex/-/ansi-regex-5.0.1.tgz",
+      "resolved": "https://registry.npm.example/ansi-regex/-/ansi-regex-5.0.1.tgz",
       "integrity": "sha512-quJQXlTSUGL2LH9SUXo8VwsY4soanhgo6LNSm84E1LBcE8s3O0wpdiRzyR9z/ZZJMlMWv37qOOb9pdJlMUEKFQ==",
       "license": "MIT",
       "engines": {
@@ -978,7 +978,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/emoji-regex": {
       "version": "8.0.0",
-      "resolved": "https://registry.npmjs.org/emoji-regex/-/emoji-regex-8.0.0.tgz",
+      "resolved": "https://registry.npm.example/emoji-regex/-/emoji-regex-8.0.0.tgz",
       "integrity": "sha512-MSjYzcWNOA0ewAHpz0MxpYFvwg6yjy1NG3xteoqz644VCo/RPgnr1/GGt+ic3iJTzQ8Eu3TdM14SawnVUmGE6A==",
       "license": "MIT"
     },
@@ -988,14 +988,14 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-buffer": {
       "version": "1.1.6",
-      "resolved": "https://registry.npmjs.org/is-buffer/-/is-buffer-1.1.6.tgz",
+      "resolved": "https://registry.npm.example/is-buffer/-/is-buffer-1.1.6.tgz",
       "integrity": "sha512-NcdALwpXkTm5Zvvbk7owOUSvVvBKDgKP5/ewfXEznmQFfs4ZRmanOeKBTjRVjka3QFoN6XJ+9F3USqfHqTaU5w==",
       "license": "MIT",
       "optional": true
     },
     "node_modules/is-even": {
       "version": "1.0.0",
-      "resolved": "https://registry.npmjs.org/is-even/-/is-even-1.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-even/-/is-even-1.0.0.tgz",
       "integrity": "sha512-LEhnkAdJqic4Dbqn58A0y52IXoHWlsueqQkKfMfdEnIYG8A1sm/GHidKkS6yvXlMoRrkM34csHnXQtOqcb+Jzg==",
       "license": "MIT",
       "optional": true,
@@ -1008,7 +1008,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-even/node_modules/is-number": {
       "version": "3.0.0",
-      "resolved": "https://registry.npmjs.org/is-number/-/is-number-3.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-number/-/is-number-3.0.0.tgz",
       "integrity": "sha512-4cboCqIpliH+mAvFNegjZQ4kgKc3ZUhQVr3HvWbSh5q3WH2v82ct+T2Y1hdU5Gdtorx/cLifQjqCbL7bpznLTg==",
       "license": "MIT",
       "optional": true,
@@ -1021,7 +1021,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-even/node_modules/is-odd": {
       "version": "0.1.2",
-      "resolved": "https://registry.npmjs.org/is-odd/-/is-odd-0.1.2.tgz",
+      "resolved": "https://registry.npm.example/is-odd/-/is-odd-0.1.2.tgz",
       "integrity": "sha512-Ri7C2K7o5IrUU9UEI8losXJCCD/UtsaIrkR5sxIcFg4xQ9cRJXlWA5DQvTE0yDc0krvSNLsRGXN11UPS6KyfBw==",
       "license": "MIT",
       "optional": true,
@@ -1034,7 +1034,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-fullwidth-code-point": {
       "version": "3.0.0",
-      "resolved": "https://registry.npmjs.org/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz",
       "integrity": "sha512-zymm5+u+sCsSWyD9qNaejV3DFvhCKclKdizYaJUuHA83RLjb7nSuGnddCHGv0hk+KY7BMAlsWeK4Ueg6EV6XQg==",
       "license": "MIT",
       "engines": {
@@ -1043,7 +1043,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-number": {
       "version": "6.0.0",
-      "resolved": "https://registry.npmjs.org/is-number/-/is-number-6.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-number/-/is-number-6.0.0.tgz",
       "integrity": "sha512-Wu1VHeILBK8KAWJUAiSZQX94GmOE45Rg6/538fKwiloUu21KncEkYGPqob2oSZ5mUT73vLGrHQjKw3KMPwfDzg==",
       "dev": true,
       "license": "MIT",
@@ -1053,7 +1053,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/is-odd": {
       "version": "3.0.1",
-      "resolved": "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz",
+      "resolved": "https://registry.npm.example/is-odd/-/is-odd-3.0.1.tgz",
       "integrity": "sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==",
       "dev": true,
       "license": "MIT",
@@ -1067,7 +1067,7 @@ const NPM_V3: &str = r##"{
     "node_modules/isnum-url": {
       "name": "is-number",
       "version": "7.0.0",
-      "resolved": "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz",
       "integrity": "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
       "license": "MIT",
       "engines": {
@@ -1076,7 +1076,7 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/kind-of": {
       "version": "3.2.2",
-      "resolved": "https://registry.npmjs.org/kind-of/-/kind-of-3.2.2.tgz",
+      "resolved": "https://registry.npm.example/kind-of/-/kind-of-3.2.2.tgz",
       "integrity": "sha512-NOW9QQXMoZGg/oqnVNoNTTIFEIid1627WCffUBJEdMxYApq7mNE7CpzucIPc+ZQg25Phej7IJSmX3hO+oblOtQ==",
       "license": "MIT",
       "optional": true,
@@ -1098,13 +1098,13 @@ const NPM_V3: &str = r##"{
     },
     "node_modules/ms": {
       "version": "2.1.3",
-      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "resolved": "https://registry.npm.example/ms/-/ms-2.1.3.tgz",
       "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
       "license": "MIT"
     },
     "node_modules/strip-ansi": {
       "version": "6.0.1",
-      "resolved": "https://registry.npmjs.org/strip-ansi/-/strip-ansi-6.0.1.tgz",
+      "resolved": "https://registry.npm.example/strip-ansi/-/strip-ansi-6.0.1.tgz",
       "integrity": "sha512-Y38VPSHcqkFrCpFnQ9vuSXmquuv5oXOKpGeT6aGrr3o3Gc9AlVa6JBfUSOCnbxGGZF+/0ooI7KrPuUSztUdU5A==",
       "license": "MIT",
       "dependencies": {
@@ -1117,7 +1117,7 @@ const NPM_V3: &str = r##"{
     "node_modules/sw-cjs": {
       "name": "string-width",
       "version": "4.2.3",
-      "resolved": "https://registry.npmjs.org/string-width/-/string-width-4.2.3.tgz",
+      "resolved": "https://registry.npm.example/string-width/-/string-width-4.2.3.tgz",
       "integrity": "sha512-wKyQRQpjJ0sIp62ErSZdGsjMJWsap5oRNihHhu6G7JVO/9jIB6UyevL+tXuOqrng8j/cxKTWyWUwvSTriiZz/g==",
       "license": "MIT",
       "dependencies": {
@@ -1141,7 +1141,7 @@ const NPM_V3: &str = r##"{
     },
     "packages/w1/node_modules/ms": {
       "version": "2.1.2",
-      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz",
+      "resolved": "https://registry.npm.example/ms/-/ms-2.1.2.tgz",
       "integrity": "sha512-sGkPx+VjMtmA6MX27oA4FBFELFCZZ4S4XqeGOXCv68tT+jb3vk/RyaKWP0PTKyWtmLSM0b+adUTEvbs1PEaH2w==",
       "license": "MIT"
     }
@@ -1158,12 +1158,12 @@ const NPM_V1: &str = r##"{
   "dependencies": {
     "ansi-regex": {
       "version": "5.0.1",
-      "resolved": "https://registry.npmjs.org/ansi-regex/-/ansi-regex-5.0.1.tgz",
+      "resolved": "https://registry.npm.example/ansi-regex/-/ansi-regex-5.0.1.tgz",
       "integrity": "sha512-quJQXlTSUGL2LH9SUXo8VwsY4soanhgo6LNSm84E1LBcE8s3O0wpdiRzyR9z/ZZJMlMWv37qOOb9pdJlMUEKFQ=="
     },
     "emoji-regex": {
       "version": "8.0.0",
-      "resolved": "https://registry.npmjs.org/emoji-regex/-/emoji-regex-8.0.0.tgz",
+      "resolved": "https://registry.npm.example/emoji-regex/-/emoji-regex-8.0.0.tgz",
       "integrity": "sha512-MSjYzcWNOA0ewAHpz0MxpYFvwg6yjy1NG3xteoqz644VCo/RPgnr1/GGt+ic3iJTzQ8Eu3TdM14SawnVUmGE6A=="
     },
     "gitdep": {
@@ -1172,13 +1172,13 @@ const NPM_V1: &str = r##"{
     },
     "is-buffer": {
       "version": "1.1.6",
-      "resolved": "https://registry.npmjs.org/is-buffer/-/is-buffer-1.1.6.tgz",
+      "resolved": "https://registry.npm.example/is-buffer/-/is-buffer-1.1.6.tgz",
       "integrity": "sha512-NcdALwpXkTm5Zvvbk7owOUSvVvBKDgKP5/ewfXEznmQFfs4ZRmanOeKBTjRVjka3QFoN6XJ+9F3USqfHqTaU5w==",
       "optional": true
     },
     "is-even": {
       "version": "1.0.0",
-      "resolved": "https://registry.npmjs.org/is-even/-/is-even-1.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-even/-/is-even-1.0.0.tgz",
       "integrity": "sha512-LEhnkAdJqic4Dbqn58A0y52IXoHWlsueqQkKfMfdEnIYG8A1sm/GHidKkS6yvXlMoRrkM34csHnXQtOqcb+Jzg==",
       "optional": true,
       "requires": {
@@ -1187,7 +1187,7 @@ const NPM_V1: &str = r##"{
       "dependencies": {
         "is-odd": {
           "version": "0.1.2",
-          "resolved": "https://registry.npmjs.org/is-odd/-/is-odd-0.1.2.tgz",
+          "resolved": "https://registry.npm.example/is-odd/-/is-odd-0.1.2.tgz",
           "integrity": "sha512-Ri7C2K7o5IrUU9UEI8losXJCCD/UtsaIrkR5sxIcFg4xQ9cRJXlWA5DQvTE0yDc0krvSNLsRGXN11UPS6KyfBw==",
           "optional": true,
           "requires": {
@@ -1198,12 +1198,12 @@ const NPM_V1: &str = r##"{
     },
     "is-fullwidth-code-point": {
       "version": "3.0.0",
-      "resolved": "https://registry.npmjs.org/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz",
       "integrity": "sha512-zymm5+u+sCsSWyD9qNaejV3DFvhCKclKdizYaJUuHA83RLjb7nSuGnddCHGv0hk+KY7BMAlsWeK4Ueg6EV6XQg=="
     },
     "is-number": {
       "version": "3.0.0",
-      "resolved": "https://registry.npmjs.org/is-number/-/is-number-3.0.0.tgz",
+      "resolved": "https://registry.npm.example/is-number/-/is-number-3.0.0.tgz",
       "integrity": "sha512-4cboCqIpliH+mAvFNegjZQ4kgKc3ZUhQVr3HvWbSh5q3WH2v82ct+T2Y1hdU5Gdtorx/cLifQjqCbL7bpznLTg==",
       "optional": true,
       "requires": {
@@ -1212,7 +1212,7 @@ const NPM_V1: &str = r##"{
     },
     "is-odd": {
       "version": "3.0.1",
-      "resolved": "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz",
+      "resolved": "https://registry.npm.example/is-odd/-/is-odd-3.0.1.tgz",
       "integrity": "sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==",
       "dev": true,
       "requires": {
@@ -1221,19 +1221,19 @@ const NPM_V1: &str = r##"{
       "dependencies": {
         "is-number": {
           "version": "6.0.0",
-          "resolved": "https://registry.npmjs.org/is-number/-/is-number-6.0.0.tgz",
+          "resolved": "https://registry.npm.example/is-number/-/is-number-6.0.0.tgz",
           "integrity": "sha512-Wu1VHeILBK8KAWJUAiSZQX94GmOE45Rg6/538fKwiloUu21KncEkYGPqob2oSZ5mUT73vLGrHQjKw3KMPwfDzg==",
           "dev": true
         }
       }
     },
     "isnum-url": {
-      "version": "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+      "version": "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz",
       "integrity": "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng=="
     },
     "kind-of": {
       "version": "3.2.2",
-      "resolved": "https://registry.npmjs.org/kind-of/-/kind-of-3.2.2.tgz",
+      "resolved": "https://registry.npm.example/kind-of/-/kind-of-3.2.2.tgz",
       "integrity": "sha512-NOW9QQXMoZGg/oqnVNoNTTIFEIid1627WCffUBJEdMxYApq7mNE7CpzucIPc+ZQg25Phej7IJSmX3hO+oblOtQ==",
       "optional": true,
       "requires": {
@@ -1249,12 +1249,12 @@ const NPM_V1: &str = r##"{
     },
     "ms": {
       "version": "2.1.3",
-      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "resolved": "https://registry.npm.example/ms/-/ms-2.1.3.tgz",
       "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA=="
     },
     "strip-ansi": {
       "version": "6.0.1",
-      "resolved": "https://registry.npmjs.org/strip-ansi/-/strip-ansi-6.0.1.tgz",
+      "resolved": "https://registry.npm.example/strip-ansi/-/strip-ansi-6.0.1.tgz",
       "integrity": "sha512-Y38VPSHcqkFrCpFnQ9vuSXmquuv5oXOKpGeT6aGrr3o3Gc9AlVa6JBfUSOCnbxGGZF+/0ooI7KrPuUSztUdU5A==",
       "requires": {
         "ansi-regex": "^5.0.1"
@@ -1262,7 +1262,7 @@ const NPM_V1: &str = r##"{
     },
     "sw-cjs": {
       "version": "npm:string-width@4.2.3",
-      "resolved": "https://registry.npmjs.org/string-width/-/string-width-4.2.3.tgz",
+      "resolved": "https://registry.npm.example/string-width/-/string-width-4.2.3.tgz",
       "integrity": "sha512-wKyQRQpjJ0sIp62ErSZdGsjMJWsap5oRNihHhu6G7JVO/9jIB6UyevL+tXuOqrng8j/cxKTWyWUwvSTriiZz/g==",
       "requires": {
         "emoji-regex": "^8.0.0",
@@ -1289,7 +1289,7 @@ importers:
         specifier: git+file:///tmp/pmreal/src/gitdep.git#main
         version: git+file:///tmp/pmreal/src/gitdep.git#2586f691b7cf9b2b679d628fb9434717668d3543
       isnum-url:
-        specifier: https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz
+        specifier: https://registry.npm.example/is-number/-/is-number-7.0.0.tgz
         version: is-number@7.0.0
       localdir:
         specifier: file:./localdir
@@ -1459,7 +1459,7 @@ importers:
   .:
     dependencies:
       isnum-url:
-        specifier: https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz
+        specifier: https://registry.npm.example/is-number/-/is-number-7.0.0.tgz
         version: /is-number@7.0.0
       localdir:
         specifier: file:./localdir
@@ -1609,7 +1609,7 @@ importers:
       gitdep: git+file:///tmp/pmreal/src/gitdep.git#main
       is-even: 1.0.0
       is-odd: 3.0.1
-      isnum-url: https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz
+      isnum-url: https://registry.npm.example/is-number/-/is-number-7.0.0.tgz
       localdir: file:./localdir
       localtgz: file:./localtgz-0.2.0.tgz
       ms: 2.1.3
@@ -1751,12 +1751,12 @@ const YARN_V1: &str = r##"# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE
 
 ansi-regex@^5.0.1:
   version "5.0.1"
-  resolved "https://registry.npmjs.org/ansi-regex/-/ansi-regex-5.0.1.tgz#082cb2c89c9fe8659a311a53bd6a4dc5301db304"
+  resolved "https://registry.npm.example/ansi-regex/-/ansi-regex-5.0.1.tgz#082cb2c89c9fe8659a311a53bd6a4dc5301db304"
   integrity sha512-quJQXlTSUGL2LH9SUXo8VwsY4soanhgo6LNSm84E1LBcE8s3O0wpdiRzyR9z/ZZJMlMWv37qOOb9pdJlMUEKFQ==
 
 emoji-regex@^8.0.0:
   version "8.0.0"
-  resolved "https://registry.npmjs.org/emoji-regex/-/emoji-regex-8.0.0.tgz#e818fd69ce5ccfcb404594f842963bf53164cc37"
+  resolved "https://registry.npm.example/emoji-regex/-/emoji-regex-8.0.0.tgz#e818fd69ce5ccfcb404594f842963bf53164cc37"
   integrity sha512-MSjYzcWNOA0ewAHpz0MxpYFvwg6yjy1NG3xteoqz644VCo/RPgnr1/GGt+ic3iJTzQ8Eu3TdM14SawnVUmGE6A==
 
 "gitdep@git+file:///tmp/pmreal/src/gitdep.git#main":
@@ -1765,54 +1765,54 @@ emoji-regex@^8.0.0:
 
 is-buffer@^1.1.5:
   version "1.1.6"
-  resolved "https://registry.npmjs.org/is-buffer/-/is-buffer-1.1.6.tgz#efaa2ea9daa0d7ab2ea13a97b2b8ad51fefbe8be"
+  resolved "https://registry.npm.example/is-buffer/-/is-buffer-1.1.6.tgz#efaa2ea9daa0d7ab2ea13a97b2b8ad51fefbe8be"
   integrity sha512-NcdALwpXkTm5Zvvbk7owOUSvVvBKDgKP5/ewfXEznmQFfs4ZRmanOeKBTjRVjka3QFoN6XJ+9F3USqfHqTaU5w==
 
 is-even@1.0.0:
   version "1.0.0"
-  resolved "https://registry.npmjs.org/is-even/-/is-even-1.0.0.tgz#76b5055fbad8d294a86b6a949015e1c97b717c06"
+  resolved "https://registry.npm.example/is-even/-/is-even-1.0.0.tgz#76b5055fbad8d294a86b6a949015e1c97b717c06"
   integrity sha512-LEhnkAdJqic4Dbqn58A0y52IXoHWlsueqQkKfMfdEnIYG8A1sm/GHidKkS6yvXlMoRrkM34csHnXQtOqcb+Jzg==
   dependencies:
     is-odd "^0.1.2"
 
 is-fullwidth-code-point@^3.0.0:
   version "3.0.0"
-  resolved "https://registry.npmjs.org/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz#f116f8064fe90b3f7844a38997c0b75051269f1d"
+  resolved "https://registry.npm.example/is-fullwidth-code-point/-/is-fullwidth-code-point-3.0.0.tgz#f116f8064fe90b3f7844a38997c0b75051269f1d"
   integrity sha512-zymm5+u+sCsSWyD9qNaejV3DFvhCKclKdizYaJUuHA83RLjb7nSuGnddCHGv0hk+KY7BMAlsWeK4Ueg6EV6XQg==
 
 is-number@^3.0.0:
   version "3.0.0"
-  resolved "https://registry.npmjs.org/is-number/-/is-number-3.0.0.tgz#24fd6201a4782cf50561c810276afc7d12d71195"
+  resolved "https://registry.npm.example/is-number/-/is-number-3.0.0.tgz#24fd6201a4782cf50561c810276afc7d12d71195"
   integrity sha512-4cboCqIpliH+mAvFNegjZQ4kgKc3ZUhQVr3HvWbSh5q3WH2v82ct+T2Y1hdU5Gdtorx/cLifQjqCbL7bpznLTg==
   dependencies:
     kind-of "^3.0.2"
 
 is-number@^6.0.0:
   version "6.0.0"
-  resolved "https://registry.npmjs.org/is-number/-/is-number-6.0.0.tgz#e6d15ad31fc262887cccf217ae5f9316f81b1995"
+  resolved "https://registry.npm.example/is-number/-/is-number-6.0.0.tgz#e6d15ad31fc262887cccf217ae5f9316f81b1995"
   integrity sha512-Wu1VHeILBK8KAWJUAiSZQX94GmOE45Rg6/538fKwiloUu21KncEkYGPqob2oSZ5mUT73vLGrHQjKw3KMPwfDzg==
 
 is-odd@3.0.1:
   version "3.0.1"
-  resolved "https://registry.npmjs.org/is-odd/-/is-odd-3.0.1.tgz#65101baf3727d728b66fa62f50cda7f2d3989601"
+  resolved "https://registry.npm.example/is-odd/-/is-odd-3.0.1.tgz#65101baf3727d728b66fa62f50cda7f2d3989601"
   integrity sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==
   dependencies:
     is-number "^6.0.0"
 
 is-odd@^0.1.2:
   version "0.1.2"
-  resolved "https://registry.npmjs.org/is-odd/-/is-odd-0.1.2.tgz#bc573b5ce371ef2aad6e6f49799b72bef13978a7"
+  resolved "https://registry.npm.example/is-odd/-/is-odd-0.1.2.tgz#bc573b5ce371ef2aad6e6f49799b72bef13978a7"
   integrity sha512-Ri7C2K7o5IrUU9UEI8losXJCCD/UtsaIrkR5sxIcFg4xQ9cRJXlWA5DQvTE0yDc0krvSNLsRGXN11UPS6KyfBw==
   dependencies:
     is-number "^3.0.0"
 
-"isnum-url@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz":
+"isnum-url@https://registry.npm.example/is-number/-/is-number-7.0.0.tgz":
   version "7.0.0"
-  resolved "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz#7535345b896734d5f80c4d06c50955527a14f12b"
+  resolved "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz#7535345b896734d5f80c4d06c50955527a14f12b"
 
 kind-of@^3.0.2:
   version "3.2.2"
-  resolved "https://registry.npmjs.org/kind-of/-/kind-of-3.2.2.tgz#31ea21a734bab9bbb0f32466d893aea51e4a3c64"
+  resolved "https://registry.npm.example/kind-of/-/kind-of-3.2.2.tgz#31ea21a734bab9bbb0f32466d893aea51e4a3c64"
   integrity sha512-NOW9QQXMoZGg/oqnVNoNTTIFEIid1627WCffUBJEdMxYApq7mNE7CpzucIPc+ZQg25Phej7IJSmX3hO+oblOtQ==
   dependencies:
     is-buffer "^1.1.5"
@@ -1826,24 +1826,24 @@ kind-of@^3.0.2:
 
 ms@2.1.2:
   version "2.1.2"
-  resolved "https://registry.npmjs.org/ms/-/ms-2.1.2.tgz#d09d1f357b443f493382a8eb3ccd183872ae6009"
+  resolved "https://registry.npm.example/ms/-/ms-2.1.2.tgz#d09d1f357b443f493382a8eb3ccd183872ae6009"
   integrity sha512-sGkPx+VjMtmA6MX27oA4FBFELFCZZ4S4XqeGOXCv68tT+jb3vk/RyaKWP0PTKyWtmLSM0b+adUTEvbs1PEaH2w==
 
 ms@2.1.3:
   version "2.1.3"
-  resolved "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz#574c8138ce1d2b5861f0b44579dbadd60c6615b2"
+  resolved "https://registry.npm.example/ms/-/ms-2.1.3.tgz#574c8138ce1d2b5861f0b44579dbadd60c6615b2"
   integrity sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==
 
 strip-ansi@^6.0.1:
   version "6.0.1"
-  resolved "https://registry.npmjs.org/strip-ansi/-/strip-ansi-6.0.1.tgz#9e26c63d30f53443e9489495b2105d37b67a85d9"
+  resolved "https://registry.npm.example/strip-ansi/-/strip-ansi-6.0.1.tgz#9e26c63d30f53443e9489495b2105d37b67a85d9"
   integrity sha512-Y38VPSHcqkFrCpFnQ9vuSXmquuv5oXOKpGeT6aGrr3o3Gc9AlVa6JBfUSOCnbxGGZF+/0ooI7KrPuUSztUdU5A==
   dependencies:
     ansi-regex "^5.0.1"
 
 "sw-cjs@npm:string-width@4.2.3":
   version "4.2.3"
-  resolved "https://registry.npmjs.org/string-width/-/string-width-4.2.3.tgz#269c7117d27b05ad2e536830a8ec895ef9c6d010"
+  resolved "https://registry.npm.example/string-width/-/string-width-4.2.3.tgz#269c7117d27b05ad2e536830a8ec895ef9c6d010"
   integrity sha512-wKyQRQpjJ0sIp62ErSZdGsjMJWsap5oRNihHhu6G7JVO/9jIB6UyevL+tXuOqrng8j/cxKTWyWUwvSTriiZz/g==
   dependencies:
     emoji-regex "^8.0.0"
@@ -1930,9 +1930,9 @@ __metadata:
   languageName: node
   linkType: hard
 
-"isnum-url@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz":
+"isnum-url@https://registry.npm.example/is-number/-/is-number-7.0.0.tgz":
   version: 7.0.0
-  resolution: "isnum-url@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz"
+  resolution: "isnum-url@https://registry.npm.example/is-number/-/is-number-7.0.0.tgz"
   checksum: 10c0/b2eb0a0531228da868d72b11d74adb990028fc9d949039d91b4c7af3e99dd5db4186cbd8f5c22a24ae47b51726c1e00a0cfcdb20b4556b099f0babc6bd581606
   languageName: node
   linkType: hard
@@ -1980,7 +1980,7 @@ __metadata:
   dependencies:
     is-even: "npm:1.0.0"
     is-odd: "npm:3.0.1"
-    isnum-url: "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz"
+    isnum-url: "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz"
     localdir: "file:./localdir"
     localtgz: "file:./localtgz-0.2.0.tgz"
     ms: "npm:2.1.3"
@@ -2029,7 +2029,7 @@ const BUN_V2: &str = r##"{
       "name": "proj",
       "dependencies": {
         "gitdep": "git+file:///tmp/pmreal/src/gitdep.git#main",
-        "isnum-url": "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+        "isnum-url": "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz",
         "localdir": "file:./localdir",
         "localtgz": "file:./localtgz-0.2.0.tgz",
         "ms": "2.1.3",
@@ -2067,7 +2067,7 @@ const BUN_V2: &str = r##"{
 
     "is-odd": ["is-odd@3.0.1", "", { "dependencies": { "is-number": "^6.0.0" } }, "sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA=="],
 
-    "isnum-url": ["is-number@https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz", {}, "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng=="],
+    "isnum-url": ["is-number@https://registry.npm.example/is-number/-/is-number-7.0.0.tgz", {}, "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng=="],
 
     "kind-of": ["kind-of@3.2.2", "", { "dependencies": { "is-buffer": "^1.1.5" } }, "sha512-NOW9QQXMoZGg/oqnVNoNTTIFEIid1627WCffUBJEdMxYApq7mNE7CpzucIPc+ZQg25Phej7IJSmX3hO+oblOtQ=="],
 

@@ -1104,3 +1104,66 @@ fn other_package_dir_name_and_text_caps() {
     let f = serde_json::to_value(scan(&p, None, None)).unwrap();
     assert!(f.is_array());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Files the reader did not keep
+// ---------------------------------------------------------------------------------------------
+
+/// SYNTHETIC package whose entry point, install-script target and another file are each over
+/// a (small, for the test) per-file cap, plus a file over the total text budget.
+#[test]
+fn unread_entry_points_and_install_targets_are_findings() {
+    use prov_native::scan::unread_files;
+    let big = "x".repeat(3000);
+    let m = json!({
+        "name": "big", "version": "1.0.0", "main": "lib/index",
+        "bin": { "big": "bin/cli.js" },
+        "scripts": { "postinstall": "node ./setup.js" }
+    });
+    let bytes = tgz(
+        &m,
+        &[
+            ("lib/index.js", &big),
+            ("setup.js", &big),
+            ("other.js", &big),
+            ("bin/cli.js", "console.log(1)\n"),
+            ("small.js", "1\n"),
+        ],
+    );
+    let limits = Limits {
+        max_file: 1000,
+        ..Limits::default()
+    };
+    let p = read(&bytes, &limits).unwrap();
+    let (findings, others) = unread_files(&p);
+    let got: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.file.as_deref().unwrap(), f.severity.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("lib/index.js", "warning"), ("setup.js", "warning")],
+        "{findings:?}"
+    );
+    assert!(findings.iter().all(|f| f.rule == "code.unread"));
+    assert!(findings[1].evidence.starts_with(
+        "install-script target setup.js (3000 bytes) was not read, over the per-file read cap"
+    ));
+    assert!(findings[0].evidence.starts_with("entry point lib/index.js"));
+    assert_eq!(others, ["other.js (too-large-to-read)"]);
+    // The text budget: everything after it is unread; the entry point among them is a finding.
+    let limits = Limits {
+        max_text_total: 3500,
+        ..Limits::default()
+    };
+    let bytes = tgz(&m, &[("other.js", &big), ("lib/index.js", &big)]);
+    let p = read(&bytes, &limits).unwrap();
+    let (findings, others) = unread_files(&p);
+    assert_eq!(findings.len(), 1, "{findings:?} {others:?}");
+    assert!(findings[0]
+        .evidence
+        .contains("over the package's text budget"));
+    // Nothing unread: nothing to say.
+    let p = read(&tgz(&m, &[("lib/index.js", "1\n")]), &Limits::default()).unwrap();
+    assert_eq!(unread_files(&p), (Vec::new(), Vec::new()));
+}

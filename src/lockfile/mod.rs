@@ -587,7 +587,7 @@ mod tests {
         );
         assert_eq!(
             registry_tarball_version(
-                "https://registry.yarnpkg.com/@babel/core/-/core-7.26.9.tgz#71838542a4",
+                "https://registry.yarn.example/@babel/core/-/core-7.26.9.tgz#71838542a4",
                 "@babel/core"
             )
             .as_deref(),
@@ -603,7 +603,7 @@ mod tests {
         ));
         assert!(matches!(
             source_of(
-                "https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz",
+                "https://registry.npm.example/is-number/-/is-number-7.0.0.tgz",
                 "isnum"
             ),
             Source::Tarball { .. }
