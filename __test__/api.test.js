@@ -157,6 +157,21 @@ test('a log entry whose integrated time lies outside the certificate is a certif
   await assert.rejects(pn.verifyBundle(b, { digest: digest() }), (e) => /^ERR_PROV_(TLOG_SET|CERTIFICATE)$/.test(e.code))
 })
 
+test('verifyAttestations: an integrity with two sha512 digests is refused', async () => {
+  const hex = sha512Hex(fs.readFileSync(fixture('tarballs/sigstore-2.3.1.tgz')))
+  const one = 'sha512-' + Buffer.from(hex, 'hex').toString('base64')
+  const two = `${one} sha512-${Buffer.alloc(64, 3).toString('base64')}`
+  await rejectsWith(pn.verifyAttestations(fixture('attestations/sigstore-2.3.1.json'), { name: 'sigstore', version: '2.3.1', integrity: two }), 'ERR_PROV_INTEGRITY')
+})
+
+test('a path to a device or a directory is refused, not read forever', async () => {
+  if (process.platform !== 'win32') {
+    await rejectsWith(pn.verifyBundle(fixtureJson(V03), { digest: digest(), trustedRoot: '/dev/zero' }), 'ERR_PROV_IO')
+    await rejectsWith(pn.integrity('/dev/zero'), 'ERR_PROV_IO')
+  }
+  await rejectsWith(pn.integrity(tmpdir()), 'ERR_PROV_IO')
+})
+
 test('verifyBundle: a trusted root without the signing CA rejects', async () => {
   const root = fixtureJson('trust/trusted_root.json')
   root.certificateAuthorities = []

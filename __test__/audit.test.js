@@ -353,6 +353,55 @@ test('audit: without a lockfile, node_modules/.package-lock.json is read', async
   assert.equal(result.summary.verified, 1)
 })
 
+test('audit: a lockfile sha512 the registry cannot confirm is checked against the bytes', async () => {
+  // The registry gives sha1 only; the lockfile adds a sha512 of other bytes. Agreeing on sha1
+  // proves nothing about the sha512 the package manager will enforce.
+  const crypto = require('node:crypto')
+  const r2 = await startRegistry({ overrides: { sigstore: (doc) => { delete doc.versions['1.0.0'].dist.integrity } } })
+  try {
+    const shasum = r2.packument('sigstore').versions['1.0.0'].dist.shasum
+    const sha1 = 'sha1-' + Buffer.from(shasum, 'hex').toString('base64')
+    const evil = 'sha512-' + crypto.createHash('sha512').update('other bytes').digest('base64')
+    const dir = project(r2, ['sigstore@1.0.0'], (p) => { p['node_modules/sigstore'].integrity = `${evil} ${sha1}` })
+    const r = byName(await pn.audit({ cwd: dir, cache: false }))['sigstore@1.0.0']
+    assert.equal(r.status, 'invalid', JSON.stringify(r.problems))
+    assert.equal(r.checks.integrity, 'failed')
+  } finally { await r2.close() }
+})
+
+test('audit: a lockfile entry resolved to another version\'s tarball is invalid', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'sigstore@2.3.1'], (p) => {
+    const other = Object.keys(p).find((k) => k.endsWith('node_modules/sigstore') && p[k].version === '2.3.1')
+    p['node_modules/sigstore'].resolved = p[other].resolved
+  })
+  const r = byName(await pn.audit({ cwd: dir, cache: false }))['sigstore@1.0.0']
+  assert.equal(r.status, 'invalid')
+  assert.ok(r.problems.some((x) => x.code === 'ERR_PROV_INTEGRITY' && /resolves it to the tarball of 2\.3\.1/.test(x.message)), JSON.stringify(r.problems))
+})
+
+test('audit: a planted packument in the cache is not used', async () => {
+  const r2 = await startRegistry()
+  try {
+    const dir = project(r2, ['sigstore@1.0.0'], (p) => { delete p['node_modules/from-git'] })
+    const cacheDir = path.join(dir, 'prov-cache')
+    await pn.audit({ cwd: dir, cacheDir })
+    const docs = path.join(cacheDir, 'packuments')
+    const files = fs.readdirSync(docs)
+    assert.ok(files.length > 0)
+    // Same ETag (public), another body: the MAC fails, so the registry is asked for the body.
+    for (const f of files) {
+      const t = fs.readFileSync(path.join(docs, f), 'utf8')
+      fs.writeFileSync(path.join(docs, f), t.replace('"1.0.0"', '"1.0.0-planted"'))
+    }
+    fs.rmSync(path.join(cacheDir, 'v1'), { recursive: true })
+    const n = r2.requests.length
+    const again = await pn.audit({ cwd: dir, cacheDir })
+    assert.equal(again.summary.verified, 1)
+    const doc = r2.requests.slice(n).find((q) => q.url === '/sigstore')
+    assert.ok(doc && doc.status === 200 && !doc.headers['if-none-match'], JSON.stringify(doc))
+  } finally { await r2.close() }
+})
+
 test('audit: 404 and 500 never abort the run', async () => {
   const bad = await startRegistry({ status: { '/tuf-js': 500 } })
   try {

@@ -1253,20 +1253,7 @@ fn starts_with_zip_magic(p: &Path) -> bool {
         && magic == *b"PK\x03\x04"
 }
 
-fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>> {
-    let f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
-    let mut buf = Vec::new();
-    f.take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(p, e))?;
-    if buf.len() as u64 > cap {
-        return Err(Error::TooLarge(format!(
-            "{}: over the {cap}-byte limit",
-            p.display()
-        )));
-    }
-    Ok(buf)
-}
+use crate::files::read_capped;
 
 #[cfg(test)]
 mod tests {

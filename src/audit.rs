@@ -15,7 +15,7 @@
 
 use crate::cache::{self, Cache};
 use crate::error::{Error, Result};
-use crate::integrity::{Algorithm, Integrity};
+use crate::integrity::Integrity;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
 use crate::report::{Problem, Report, Status};
 use crate::verify::{self, Context, Request};
@@ -240,44 +240,54 @@ pub async fn audit_json(
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
     };
-    let (what, lock) = match (&opts.cache, tree) {
+    // Everything else the verdicts depend on.
+    let mut registries: Vec<String> = ctx
+        .client
+        .config()
+        .scoped_registries()
+        .into_iter()
+        .map(|(s, r)| format!("{s}={r}"))
+        .collect();
+    registries.push(
+        ctx.registry_for("x", opts.registry.as_deref())
+            .unwrap_or_default(),
+    );
+    let inputs = [
+        registries.join(" "),
+        opts.attestations_registry.clone().unwrap_or_default(),
+        ctx.trust.fingerprint.clone(),
+        if opts.abbreviated {
+            "abbreviated"
+        } else {
+            "full"
+        }
+        .to_string(),
+    ];
+    let (key, lock) = match (&opts.cache, tree) {
         (Some(_), Tree::Lockfile { path, text }) => {
-            let what = format!("lockfile {}\n{text}", path.display());
-            (what, Err(Tree::Lockfile { path, text }))
+            // Hashing a lockfile of up to 256 MiB is CPU work: off the runtime's workers.
+            let (key, tree) = tokio::task::spawn_blocking(move || {
+                let p = path.display().to_string();
+                let mut parts: Vec<&str> = vec!["lockfile", &p, &text];
+                parts.extend(inputs.iter().map(String::as_str));
+                let key = crate::cache::tree_key(&parts);
+                (key, Tree::Lockfile { path, text })
+            })
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+            (Some(key), Err(tree))
         }
-        (_, tree) => {
+        (Some(_), tree) => {
             let lock = parse(tree).await?;
-            let what = match &opts.cache {
-                Some(_) => serde_json::to_string(&lock.packages)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
-                None => String::new(),
-            };
-            (format!("tree {}\n{what}", lock.path.display()), Ok(lock))
+            let packages = serde_json::to_string(&lock.packages)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let p = lock.path.display().to_string();
+            let mut parts: Vec<&str> = vec!["tree", &p, &packages];
+            parts.extend(inputs.iter().map(String::as_str));
+            (Some(crate::cache::tree_key(&parts)), Ok(lock))
         }
+        (None, tree) => (None, Ok(parse(tree).await?)),
     };
-    let key = match &opts.cache {
-        Some(_) => {
-            let mut registries: Vec<String> = ctx
-                .client
-                .config()
-                .scoped_registries()
-                .into_iter()
-                .map(|(s, r)| format!("{s}={r}"))
-                .collect();
-            registries.push(
-                ctx.registry_for("x", opts.registry.as_deref())
-                    .unwrap_or_default(),
-            );
-            Some(crate::cache::tree_key(&[
-                &what,
-                &registries.join(" "),
-                opts.attestations_registry.as_deref().unwrap_or(""),
-                &ctx.trust.fingerprint,
-            ]))
-        }
-        None => None,
-    };
-    drop(what);
     let mut opts = opts.clone();
     if let (Some(c), Some(k)) = (&opts.cache, &key) {
         match c.get_tree(k).await {
@@ -347,7 +357,12 @@ async fn audit_name(
             return (out, None);
         }
     };
-    let att = opts.attestations_registry.clone().unwrap_or_default();
+    // Verdicts made from abbreviated packuments are kept apart from full ones.
+    let att = format!(
+        "{}{}",
+        opts.attestations_registry.as_deref().unwrap_or(""),
+        if opts.abbreviated { "#abbreviated" } else { "" }
+    );
 
     let mut out = Vec::with_capacity(pkgs.len());
     let mut misses = Vec::new();
@@ -414,6 +429,7 @@ async fn audit_name(
             tarball,
             max_tarball_bytes: None,
             lock_integrity: p.integrity.clone(),
+            lock_resolved: p.resolved.clone(),
             // Without a sha512 in the lockfile (sha1-only entries of old lockfiles; yarn berry,
             // which keeps only its own zip checksum) nothing binds the install to the bytes the
             // attestations name: download and hash them instead.
@@ -467,17 +483,26 @@ async fn packument_for(
     let Fetched::Found(d) = &doc else {
         return Ok(doc);
     };
+    // Without `time`, verify checks key validity at the packument's `modified` (no version is
+    // newer): enough when every signing key was still valid then.
+    let modified = d
+        .get("modified")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|m| m.parse::<jiff::Timestamp>().ok());
     let needs_time = d.get("time").is_none()
         && pkgs.iter().any(|p| {
             let Some(m) = d.get("versions").and_then(|v| v.get(&p.version)) else {
                 return true;
             };
-            let sigs = crate::registry_sig::signatures(m).unwrap_or_default();
+            let Ok(sigs) = crate::registry_sig::signatures(m) else {
+                return true;
+            };
             sigs.iter().any(|s| {
-                ctx.trust
-                    .npm_keys
-                    .iter()
-                    .any(|k| k.key_id == s.keyid && k.valid_until.is_some())
+                ctx.trust.npm_keys.iter().any(|k| {
+                    k.key_id == s.keyid
+                        && k.valid_until.is_some()
+                        && !modified.is_some_and(|t| k.valid_at(t))
+                })
             })
         });
     if needs_time {
@@ -492,7 +517,7 @@ fn lock_sha512(p: &LockedPackage) -> bool {
     p.integrity
         .as_deref()
         .and_then(|i| Integrity::parse(i).ok())
-        .is_some_and(|i| i.get(Algorithm::Sha512).is_some())
+        .is_some_and(|i| matches!(i.sha512(), Ok(Some(_))))
 }
 
 /// What the lockfile pins a package's bytes with, for the cache key: its SRI, else yarn
@@ -536,7 +561,7 @@ fn failed_report(p: &LockedPackage, e: &Error) -> Report {
 /// The tarball npm cached for this integrity (`_cacache/content-v2/sha512/…`), if any.
 pub(crate) async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Option<Vec<u8>> {
     let i = crate::integrity::Integrity::parse(sri).ok()?;
-    let h = i.get(crate::integrity::Algorithm::Sha512)?;
+    let h = i.sha512().ok()??;
     let hex = hex::encode(&h.digest);
     let path = npm_cache
         .join("_cacache")
@@ -545,11 +570,9 @@ pub(crate) async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Op
         .join(&hex[..2])
         .join(&hex[2..4])
         .join(&hex[4..]);
-    let meta = tokio::fs::metadata(&path).await.ok()?;
-    if meta.len() > MAX_CACHED_TARBALL {
-        return None;
-    }
-    tokio::fs::read(&path).await.ok()
+    crate::files::read_capped_async(path, MAX_CACHED_TARBALL)
+        .await
+        .ok()
 }
 
 /// Where the tree to audit comes from.

@@ -121,39 +121,20 @@ enum BytesOrPath {
 }
 
 impl BytesOrPath {
-    /// [`Self::read`] on the calling thread (libuv pool tasks).
+    /// The bytes, from memory or a file, at most `max`. Blocking: call it on libuv's pool (a
+    /// [`CpuTask`]) or through [`Self::read`].
     fn read_blocking(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
         match self {
             BytesOrPath::Bytes(b) => within(b, max),
-            BytesOrPath::Path(p) => {
-                let meta = std::fs::metadata(&p).map_err(|e| CoreError::io(&p, e))?;
-                if meta.len() > max as u64 {
-                    return Err(CoreError::TooLarge(format!(
-                        "{p}: {} bytes is over the {max}-byte limit",
-                        meta.len()
-                    )));
-                }
-                std::fs::read(&p).map_err(|e| CoreError::io(&p, e))
-            }
+            BytesOrPath::Path(p) => crate::files::read_capped(Path::new(&p), max as u64),
         }
     }
 
+    /// [`Self::read_blocking`] from async code.
     async fn read(self, max: usize) -> std::result::Result<Vec<u8>, CoreError> {
-        match self {
-            BytesOrPath::Bytes(b) => within(b, max),
-            BytesOrPath::Path(p) => {
-                let meta = tokio::fs::metadata(&p)
-                    .await
-                    .map_err(|e| CoreError::io(&p, e))?;
-                if meta.len() > max as u64 {
-                    return Err(CoreError::TooLarge(format!(
-                        "{p}: {} bytes is over the {max}-byte limit",
-                        meta.len()
-                    )));
-                }
-                tokio::fs::read(&p).await.map_err(|e| CoreError::io(&p, e))
-            }
-        }
+        tokio::task::spawn_blocking(move || self.read_blocking(max))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
     }
 }
 
@@ -255,16 +236,11 @@ impl JsonInput {
         }
     }
 
+    /// [`Self::read_text`] from async code.
     async fn text(self, max: usize) -> std::result::Result<(String, String), CoreError> {
-        match self {
-            JsonInput::Text(t) => Ok((t, "option".into())),
-            JsonInput::Path(p) => {
-                let bytes = BytesOrPath::Path(p.clone()).read(max).await?;
-                let t = String::from_utf8(bytes)
-                    .map_err(|_| CoreError::json(p.clone(), "not UTF-8"))?;
-                Ok((t, p))
-            }
-        }
+        tokio::task::spawn_blocking(move || self.read_text(max))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
     }
 
     fn into_source(self) -> Source {
@@ -636,7 +612,7 @@ pub fn verify_attestations<'e>(
         let trust = TrustMaterial::for_call(root, keys)?;
         let sha512 = match (&sri, &bytes) {
             (Some(i), b) => {
-                let h = i.get(Algorithm::Sha512).ok_or_else(|| {
+                let h = i.sha512()?.ok_or_else(|| {
                     CoreError::SriParse("integrity has no sha512 to bind attestations to".into())
                 })?;
                 if let Some(b) = b {
@@ -760,7 +736,7 @@ impl TreeArgs {
         };
         let mut client = ctx.client.clone().offline(self.offline);
         if let Some(c) = &cache {
-            client = client.with_packument_cache(c.packument_dir());
+            client = client.with_packument_cache(c.clone());
         }
         ctx.client = client;
         let opts = crate::audit::Options {

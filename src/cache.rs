@@ -102,8 +102,36 @@ impl Cache {
         &self.dir
     }
 
-    pub fn packument_dir(&self) -> PathBuf {
-        self.dir.join("packuments")
+    fn packument_path(&self, key: &str) -> PathBuf {
+        let k = hex::encode(Sha256::digest(key.as_bytes()));
+        self.dir.join("packuments").join(format!("{k}.json"))
+    }
+
+    /// A stored packument (ETag and body) for `key` (the URL and the form asked for), if its
+    /// entry is intact and was written under this secret. A planted body would otherwise be
+    /// served on the registry's 304 (ETags are public).
+    pub async fn get_packument(&self, key: &str, max: u64) -> Option<(String, Vec<u8>)> {
+        let bytes = crate::files::read_capped_async(self.packument_path(key), max)
+            .await
+            .ok()?;
+        // Layout: `<64 hex MAC>\n<etag>\n<body>`; the MAC covers the key, the ETag and the body.
+        let text = String::from_utf8(bytes).ok()?;
+        let (mac, rest) = text.split_once('\n')?;
+        let want = self.mac(key, rest);
+        if want.is_empty() || !constant_eq(mac.as_bytes(), want.as_bytes()) {
+            return None;
+        }
+        let (etag, body) = rest.split_once('\n')?;
+        Some((etag.to_string(), body.as_bytes().to_vec()))
+    }
+
+    pub async fn put_packument(&self, key: &str, etag: &str, body: &str) -> Result<()> {
+        if etag.contains('\n') {
+            return Ok(());
+        }
+        let rest = format!("{etag}\n{body}");
+        let text = format!("{}\n{rest}", self.mac(key, &rest));
+        write_atomic(&self.packument_path(key), text.as_bytes()).await
     }
 
     fn path(&self, k: &str) -> PathBuf {
@@ -125,12 +153,9 @@ impl Cache {
     /// The cached report, if a valid entry exists. Any defect is a miss.
     pub async fn get(&self, key: &Key<'_>) -> Option<Report> {
         let k = key.digest();
-        let path = self.path(&k);
-        let meta = tokio::fs::metadata(&path).await.ok()?;
-        if meta.len() > MAX_ENTRY_BYTES {
-            return None;
-        }
-        let bytes = tokio::fs::read(&path).await.ok()?;
+        let bytes = crate::files::read_capped_async(self.path(&k), MAX_ENTRY_BYTES)
+            .await
+            .ok()?;
         let v: Value = serde_json::from_slice(&bytes).ok()?;
         let (ek, report, mac) = (
             v.get("key")?.as_str()?,
@@ -170,12 +195,9 @@ impl Cache {
     /// whether every package in it was `verified` or `unsigned`. Any defect (MAC, key, size)
     /// is a miss.
     pub async fn get_tree(&self, key: &str) -> Option<(bool, String)> {
-        let path = self.tree_path(key);
-        let meta = tokio::fs::metadata(&path).await.ok()?;
-        if meta.len() > MAX_TREE_BYTES {
-            return None;
-        }
-        let bytes = tokio::fs::read(&path).await.ok()?;
+        let bytes = crate::files::read_capped_async(self.tree_path(key), MAX_TREE_BYTES)
+            .await
+            .ok()?;
         // Layout: `<64 hex MAC>\n<key>\n<complete|partial>\n<json>`; the MAC covers all after it.
         let text = String::from_utf8(bytes).ok()?;
         let (mac, rest) = text.split_once('\n')?;
@@ -234,38 +256,30 @@ pub fn user_secret() -> Result<[u8; 32]> {
         .join("prov-native");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let path = dir.join("cache-secret");
-    for _ in 0..20 {
-        match std::fs::read(&path) {
-            Ok(b) if b.len() == 32 => {
-                let mut s = [0u8; 32];
-                s.copy_from_slice(&b);
-                return Ok(s);
+    if !path.exists() {
+        // Written whole to a private temporary file, then linked into place: a reader never
+        // sees a partial secret, and of two first runs one link wins and both use it.
+        let mut s = [0u8; 32];
+        getrandom::fill(&mut s).map_err(|e| Error::Internal(format!("random: {e}")))?;
+        let mut rnd = [0u8; 8];
+        getrandom::fill(&mut rnd).map_err(|e| Error::Internal(format!("random: {e}")))?;
+        let tmp = dir.join(format!(".cache-secret-{}", hex::encode(rnd)));
+        write_secret(&tmp, &s)?;
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        if let Err(e) = linked {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(Error::io(&path, e));
             }
-            // Being written by a concurrent first run: wait for it.
-            Ok(b) if b.is_empty() => std::thread::sleep(std::time::Duration::from_millis(5)),
-            Ok(_) => {
-                return Err(Error::Config(format!(
-                    "{} is not a prov-native cache secret (32 bytes); delete it",
-                    path.display()
-                )))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut s = [0u8; 32];
-                getrandom::fill(&mut s).map_err(|e| Error::Internal(format!("random: {e}")))?;
-                match write_secret(&path, &s) {
-                    Ok(()) => return Ok(s),
-                    // Another process made it first: read theirs.
-                    Err(Error::Io { .. }) if path.exists() => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(e) => return Err(Error::io(&path, e)),
         }
     }
-    Err(Error::Config(format!(
-        "{} could not be read",
-        path.display()
-    )))
+    let b = crate::files::read_capped(&path, 32)?;
+    <[u8; 32]>::try_from(b.as_slice()).map_err(|_| {
+        Error::Config(format!(
+            "{} is not a prov-native cache secret (32 bytes); delete it",
+            path.display()
+        ))
+    })
 }
 
 /// Per-user state: `$XDG_STATE_HOME`, else the platform's usual place.

@@ -120,6 +120,29 @@ impl Integrity {
         self.hashes.iter().find(|h| h.algorithm == algorithm)
     }
 
+    /// The one sha512 digest this integrity names, if any. Several different sha512 digests
+    /// are refused: each would satisfy [`check`], and an attestation could be bound to one
+    /// while the bytes match another.
+    pub fn sha512(&self) -> Result<Option<&Hash>> {
+        let mut found: Option<&Hash> = None;
+        for h in self
+            .hashes
+            .iter()
+            .filter(|h| h.algorithm == Algorithm::Sha512)
+        {
+            match found {
+                Some(f) if f.digest != h.digest => {
+                    return Err(Error::IntegrityMismatch(format!(
+                        "{} names more than one sha512 digest",
+                        self.to_sri()
+                    )))
+                }
+                _ => found = Some(h),
+            }
+        }
+        Ok(found)
+    }
+
     pub fn algorithms(&self) -> Vec<Algorithm> {
         let mut a: Vec<_> = self.hashes.iter().map(|h| h.algorithm).collect();
         a.sort();
@@ -169,6 +192,11 @@ pub fn compute(bytes: &[u8], algorithms: &[Algorithm]) -> Integrity {
 /// `Some(true)` if some hash of it is in both, `Some(false)` if none is, `None` when they
 /// share no algorithm.
 pub fn agree(a: &Integrity, b: &Integrity) -> Option<bool> {
+    agree_on(a, b).map(|(_, same)| same)
+}
+
+/// [`agree`], with the algorithm that decided.
+pub fn agree_on(a: &Integrity, b: &Integrity) -> Option<(Algorithm, bool)> {
     let common = a
         .hashes
         .iter()
@@ -183,7 +211,10 @@ pub fn agree(a: &Integrity, b: &Integrity) -> Option<bool> {
             .collect()
     };
     let (x, y) = (of(a), of(b));
-    Some(x.iter().any(|d| y.iter().any(|e| constant_time_eq(d, e))))
+    Some((
+        common,
+        x.iter().any(|d| y.iter().any(|e| constant_time_eq(d, e))),
+    ))
 }
 
 /// Check `bytes` against `expected` with the strongest algorithm it names.

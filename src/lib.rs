@@ -14,6 +14,7 @@ pub mod bundle;
 pub mod cache;
 pub mod crypto;
 pub mod error;
+pub mod files;
 pub mod guard;
 pub mod integrity;
 pub mod lockfile;

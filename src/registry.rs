@@ -3,16 +3,17 @@
 //! Honours npm's configuration (see `npmrc`): per-URL credentials, `ca`/`cafile`,
 //! `strict-ssl`, proxies. One `reqwest` client per `Client`, so connections are kept alive and
 //! reused. Transient failures (connect errors, timeouts, 429, 5xx) are retried with
-//! exponential backoff and jitter; a host that refused [`UNREACHABLE_AFTER`] connections in a
-//! row is not tried again by that client. Response sizes are capped.
+//! exponential backoff and jitter, `Retry-After` honoured; a host that failed
+//! [`UNREACHABLE_AFTER`] connections in a row is only probed until it answers again. Response
+//! sizes are capped.
 
 use crate::error::{Error, Result};
 use crate::npmrc::{Auth, NpmConfig};
 use crate::spec::escaped_name;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+
 use std::collections::HashMap;
-use std::path::PathBuf;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,9 +29,9 @@ const ATTEMPTS: u32 = 3;
 const TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// After this many connection failures or timeouts in a row to one host (no response in
-/// between), the host counts as unreachable for the rest of the client's life: later requests
-/// fail at once instead of each waiting out its retries.
+/// After this many failed connections in a row to one host (no answer in between), the host
+/// counts as unreachable: requests fail at once instead of each waiting out its retries, and
+/// one probe per [`PROBE_AFTER`] finds out whether it is back.
 const UNREACHABLE_AFTER: u32 = 6;
 
 /// A fetched response body, or "not found".
@@ -39,6 +40,8 @@ pub enum Fetched<T> {
     Found(T),
     NotFound,
 }
+
+type KeysCell = Arc<tokio::sync::OnceCell<Option<Value>>>;
 
 /// Which packument document to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,11 +72,12 @@ impl Form {
 pub struct Client {
     http: reqwest::Client,
     config: Arc<NpmConfig>,
-    keys_memo: Arc<Mutex<HashMap<String, Option<Value>>>>,
+    /// `/-/npm/v1/keys` per registry, fetched once even when many tasks ask at once.
+    keys_memo: Arc<Mutex<HashMap<String, KeysCell>>>,
     attempts: u32,
-    /// Connection failures in a row, by `host:port`.
-    connect_failures: Arc<Mutex<HashMap<String, u32>>>,
-    packument_cache: Option<PathBuf>,
+    /// Reachability by `host:port` (see [`UNREACHABLE_AFTER`]).
+    hosts: Arc<Mutex<HashMap<String, HostState>>>,
+    packument_cache: Option<crate::cache::Cache>,
     offline: bool,
 }
 
@@ -132,15 +136,15 @@ impl Client {
             config,
             keys_memo: Arc::default(),
             attempts,
-            connect_failures: Arc::default(),
+            hosts: Arc::default(),
             packument_cache: None,
             offline: false,
         })
     }
 
     /// Keep packuments under `dir`, revalidated with ETag on the next fetch.
-    pub fn with_packument_cache(mut self, dir: PathBuf) -> Self {
-        self.packument_cache = Some(dir);
+    pub fn with_packument_cache(mut self, cache: crate::cache::Cache) -> Self {
+        self.packument_cache = Some(cache);
         self
     }
 
@@ -175,14 +179,15 @@ impl Client {
             return Err(Error::Network(format!("offline: not fetching {url}")));
         }
         let host = host_of(url);
-        if self.failures(&host) >= UNREACHABLE_AFTER {
-            return Err(Error::Network(format!(
-                "GET {url}: {host} is unreachable ({UNREACHABLE_AFTER} connection failures in a row); not trying again in this run"
-            )));
-        }
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if !self.may_try(&host) {
+                return Err(Error::Network(format!(
+                    "GET {url}: {host} is unreachable ({UNREACHABLE_AFTER} failed connections in a row); not trying again for {}s",
+                    PROBE_AFTER.as_secs()
+                )));
+            }
             match self.get_once(url, accept, max, etag).await {
                 Ok(r) => return Ok(r),
                 Err(f) if !f.retryable || attempt >= self.attempts => return Err(f.error),
@@ -213,12 +218,14 @@ impl Client {
         }
         let resp = match req.send().await {
             Ok(r) => {
-                self.record_connect(url, true);
+                self.record(url, Seen::Answer);
                 r
             }
             Err(e) => {
-                if e.is_connect() || e.is_timeout() {
-                    self.record_connect(url, false);
+                if e.is_connect() {
+                    self.record(url, Seen::ConnectFailed);
+                } else if e.is_timeout() {
+                    self.record(url, Seen::Timeout);
                 }
                 return Err(Failure::retry(Error::Network(format!(
                     "GET {url}: {}",
@@ -260,18 +267,43 @@ impl Client {
             })
     }
 
-    fn failures(&self, host: &str) -> u32 {
-        self.connect_failures
-            .lock()
-            .map(|m| m.get(host).copied().unwrap_or(0))
-            .unwrap_or(0)
+    /// Whether a request to `host` may go out: yes unless the host counts as unreachable,
+    /// and then one probe per [`PROBE_AFTER`].
+    fn may_try(&self, host: &str) -> bool {
+        let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(h) = m.get_mut(host) else {
+            return true;
+        };
+        match h.down_since {
+            Some(t) if t.elapsed() < PROBE_AFTER => false,
+            Some(_) => {
+                h.down_since = Some(std::time::Instant::now());
+                true
+            }
+            None => true,
+        }
     }
 
-    /// A response resets the host's count; a connection failure adds one.
-    fn record_connect(&self, url: &str, ok: bool) {
-        if let Ok(mut m) = self.connect_failures.lock() {
-            let n = m.entry(host_of(url)).or_insert(0);
-            *n = if ok { 0 } else { n.saturating_add(1) };
+    /// An answer resets the host; a refused connection counts, and so does a timeout from
+    /// a host that has not answered once in this run (one that accepts connections and never
+    /// replies). Timeouts from a host that answers are its load, not its absence.
+    fn record(&self, url: &str, seen: Seen) {
+        let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        let h = m.entry(host_of(url)).or_default();
+        match seen {
+            Seen::Answer => {
+                *h = HostState {
+                    answered: true,
+                    ..HostState::default()
+                }
+            }
+            Seen::Timeout if h.answered => {}
+            Seen::ConnectFailed | Seen::Timeout => {
+                h.failures = h.failures.saturating_add(1);
+                if h.failures >= UNREACHABLE_AFTER && h.down_since.is_none() {
+                    h.down_since = Some(std::time::Instant::now());
+                }
+            }
         }
     }
 
@@ -302,7 +334,7 @@ impl Client {
     ) -> Result<Fetched<Value>> {
         let url = format!("{registry}{}", escaped_name(name));
         let accept = form.accept();
-        let Some(dir) = &self.packument_cache else {
+        let Some(cache) = &self.packument_cache else {
             return match self.get(&url, accept, MAX_PACKUMENT_BYTES).await? {
                 Fetched::NotFound => Ok(Fetched::NotFound),
                 Fetched::Found(b) => serde_json::from_slice(&b)
@@ -310,19 +342,10 @@ impl Client {
                     .map_err(|e| Error::json(url.clone(), e)),
             };
         };
-        let file = dir.join(format!(
-            "{}.json",
-            hex::encode(Sha256::digest(format!("{accept}\n{url}").as_bytes()))
-        ));
-        let cached: Option<(String, Vec<u8>)> = tokio::fs::read(&file)
-            .await
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|v| {
-                let etag = v.get("etag")?.as_str()?.to_string();
-                let body = v.get("body")?.as_str()?.as_bytes().to_vec();
-                Some((etag, body))
-            });
+        let key = format!("{accept}\n{url}");
+        let cached = cache
+            .get_packument(&key, MAX_PACKUMENT_BYTES as u64 + 1024)
+            .await;
         let resp = self
             .get_with(
                 &url,
@@ -341,34 +364,34 @@ impl Client {
         };
         let doc: Value = serde_json::from_slice(&body).map_err(|e| Error::json(url.clone(), e))?;
         if let (Some(etag), Ok(text)) = (etag, std::str::from_utf8(&body)) {
-            let entry = serde_json::json!({ "url": url, "etag": etag, "body": text });
             // Best effort: a failed write only costs a download next time.
-            let _ = crate::cache::write_atomic(&file, entry.to_string().as_bytes()).await;
+            let _ = cache.put_packument(&key, &etag, text).await;
         }
         Ok(Fetched::Found(doc))
     }
 
-    /// `/-/npm/v1/keys`, fetched once per registry per client.
+    /// `/-/npm/v1/keys`, fetched once per registry per client (a failed fetch is not kept:
+    /// the next caller tries again).
     pub async fn keys(&self, registry: &str) -> Result<Fetched<Value>> {
-        if let Ok(m) = self.keys_memo.lock() {
-            if let Some(v) = m.get(registry) {
-                return Ok(match v {
-                    Some(v) => Fetched::Found(v.clone()),
-                    None => Fetched::NotFound,
-                });
-            }
-        }
-        let r = self
-            .get_json(&format!("{registry}-/npm/v1/keys"), MAX_SMALL_JSON_BYTES)
+        let cell = {
+            let mut m = self.keys_memo.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(m.entry(registry.to_string()).or_default())
+        };
+        let got = cell
+            .get_or_try_init(|| async {
+                let r = self
+                    .get_json(&format!("{registry}-/npm/v1/keys"), MAX_SMALL_JSON_BYTES)
+                    .await?;
+                Ok::<_, Error>(match r {
+                    Fetched::Found(v) => Some(v),
+                    Fetched::NotFound => None,
+                })
+            })
             .await?;
-        if let Ok(mut m) = self.keys_memo.lock() {
-            let v = match &r {
-                Fetched::Found(v) => Some(v.clone()),
-                Fetched::NotFound => None,
-            };
-            m.insert(registry.to_string(), v);
-        }
-        Ok(r)
+        Ok(match got {
+            Some(v) => Fetched::Found(v.clone()),
+            None => Fetched::NotFound,
+        })
     }
 
     /// `/-/npm/v1/attestations/<name>@<version>`.
@@ -389,6 +412,27 @@ impl Client {
     pub async fn bytes(&self, url: &str, max: usize) -> Result<Fetched<Vec<u8>>> {
         self.get(url, "application/octet-stream", max).await
     }
+}
+
+/// How often an unreachable host is probed again.
+const PROBE_AFTER: Duration = Duration::from_secs(5);
+
+/// What one attempt learnt about its host.
+#[derive(Clone, Copy)]
+enum Seen {
+    Answer,
+    ConnectFailed,
+    Timeout,
+}
+
+#[derive(Default)]
+struct HostState {
+    /// Failed connections (and, before any answer, timeouts) since the last answer.
+    failures: u32,
+    /// The host answered at least once.
+    answered: bool,
+    /// Counted as unreachable since (the last probe).
+    down_since: Option<std::time::Instant>,
 }
 
 /// A failed attempt: the error, whether another attempt may help, and how long the server

@@ -164,6 +164,13 @@ impl Report {
             && [c.resolve, c.integrity, c.registry_signature]
                 .iter()
                 .all(|s| *s == CheckState::Passed)
+            // Nothing wrong but the missing attestations themselves.
+            && self.problems.iter().all(|p| {
+                matches!(
+                    p.code.as_str(),
+                    "ERR_PROV_NO_PROVENANCE" | "ERR_PROV_PUBLISH_ATTESTATION_MISSING"
+                )
+            })
         {
             Status::Unsigned
         } else {

@@ -221,16 +221,9 @@ pub enum Source {
 
 fn read_source(src: &Source, env: &str, embedded: &'static str) -> Result<(String, String)> {
     let from_path = |p: &str| -> Result<(String, String)> {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-        if meta.len() > MAX_TRUST_JSON as u64 {
-            return Err(Error::TooLarge(format!(
-                "{p} is larger than {MAX_TRUST_JSON} bytes"
-            )));
-        }
-        Ok((
-            std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
-            format!("file:{p}"),
-        ))
+        let bytes = crate::files::read_capped(std::path::Path::new(p), MAX_TRUST_JSON as u64)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::io(p, e))?;
+        Ok((text, format!("file:{p}")))
     };
     match src {
         Source::Path(p) => from_path(p),

@@ -49,6 +49,9 @@ pub struct Request {
     /// The lockfile's integrity for this version: it must agree with the registry's, and it
     /// is what attestations are bound to.
     pub lock_integrity: Option<String>,
+    /// The lockfile's `resolved` URL for this version: when it is a registry tarball URL, it
+    /// must be this name and version's (what the package manager downloads).
+    pub lock_resolved: Option<String>,
     /// Do not download the tarball: integrity is then the agreement of the lockfile with the
     /// registry (and with `tarball` when given). The package manager checks the bytes it
     /// installs against the lockfile.
@@ -191,8 +194,17 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         .and_then(Value::as_str)
         .map(str::to_string);
     r.published_at = published.clone();
+    // The abbreviated packument has no `time`, only `modified`: no version was published
+    // after it, so it bounds the publish time from above (what a key's expiry is checked
+    // against).
     let published_ts = published
-        .as_deref()
+        .or_else(|| {
+            packument
+                .get("time")
+                .is_none()
+                .then(|| packument.get("modified")?.as_str().map(str::to_string))
+                .flatten()
+        })
         .and_then(|s| s.parse::<jiff::Timestamp>().ok());
 
     // Upstream packument (signatures, integrity) when the primary registry is a mirror.
@@ -228,11 +240,13 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         });
     r.integrity = sri.clone();
     let expected = match sri.as_deref().map(Integrity::parse) {
-        Some(Ok(i)) => match unique_sha512(&i, "the registry's dist.integrity") {
+        Some(Ok(i)) => match i.sha512() {
             Ok(_) => Some(i),
             Err(e) => {
                 r.checks.integrity = CheckState::Failed;
-                r.problem(&e);
+                r.problem(&Error::IntegrityMismatch(format!(
+                    "the registry's dist.integrity: {e}"
+                )));
                 None
             }
         },
@@ -266,29 +280,36 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             )));
         }
     }
+    // The lockfile must point at this version's tarball.
+    if let Some(url) = &req.lock_resolved {
+        if let Some(v) = crate::lockfile::registry_tarball_version(url, &parsed.name) {
+            if v != version {
+                r.checks.integrity = CheckState::Failed;
+                r.problem(&Error::IntegrityMismatch(format!(
+                    "the lockfile locks {}@{version} but resolves it to the tarball of {v}: {url}",
+                    parsed.name
+                )));
+            }
+        }
+    }
     // The lockfile must name the same bytes as the registry: compared directly where they
     // share an algorithm, else through the tarball's bytes (below).
     let mut lock_agrees = false;
     let mut lock_unbound = None;
     if let (Some(lock), Some(exp)) = (&req.lock_integrity, &expected) {
-        match Integrity::parse(lock)
-            .and_then(|li| unique_sha512(&li, "the lockfile's integrity").map(|_| li))
-        {
-            Ok(li) => match integrity::agree(&li, exp) {
-                Some(true) => {
-                    lock_agrees = li.get(Algorithm::Sha512).is_some();
-                    if !lock_agrees {
-                        lock_unbound = Some(li);
-                    }
-                }
-                Some(false) => {
+        match Integrity::parse(lock).and_then(|li| li.sha512().map(|_| li.clone())) {
+            // Bound only when they agree on sha512, the digest attestations name; agreeing
+            // on a weaker hash leaves the lockfile's sha512 unproven, so the bytes decide.
+            Ok(li) => match integrity::agree_on(&li, exp) {
+                Some((Algorithm::Sha512, true)) => lock_agrees = true,
+                Some((_, true)) | None => lock_unbound = Some(li),
+                Some((_, false)) => {
                     r.checks.integrity = CheckState::Failed;
                     r.problem(&Error::IntegrityMismatch(format!(
                         "the lockfile says {lock}, the registry says {}",
                         exp.to_sri()
                     )));
                 }
-                None => lock_unbound = Some(li),
             },
             Err(e) => {
                 r.checks.integrity = CheckState::Failed;
@@ -296,10 +317,10 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             }
         }
     }
-    // What attestations are bound to: the one sha512 the registry names (checked unique above).
+    // What attestations are bound to: the one sha512 the registry names.
     let sha512 = expected
         .as_ref()
-        .and_then(|i| i.get(Algorithm::Sha512))
+        .and_then(|i| i.sha512().ok().flatten())
         .map(|h| h.digest.clone());
     if let Some(exp) = &expected {
         if exp.strongest().is_some_and(|h| h.algorithm.is_weak()) {
@@ -310,7 +331,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         }
         let bytes = match &req.tarball {
             Some(b) => Some(b.clone()),
-            None if req.skip_download => {
+            None if req.skip_download && lock_unbound.is_none() => {
                 if lock_agrees && r.checks.integrity != CheckState::Failed {
                     r.checks.integrity = CheckState::Passed;
                 } else if req.lock_integrity.is_none() {
@@ -704,25 +725,6 @@ async fn fetch_tarball(
             None
         }
     }
-}
-
-/// The integrity's one sha512 digest. Several different sha512 digests in one SRI are
-/// refused: each would satisfy an integrity check, and the attestations could be bound to one
-/// while the bytes match another.
-fn unique_sha512(i: &Integrity, what: &str) -> Result<Option<Vec<u8>>> {
-    let mut found: Option<&Vec<u8>> = None;
-    for h in i.hashes.iter().filter(|h| h.algorithm == Algorithm::Sha512) {
-        match found {
-            Some(d) if *d != h.digest => {
-                return Err(Error::IntegrityMismatch(format!(
-                    "{what} names more than one sha512 digest ({})",
-                    i.to_sri()
-                )))
-            }
-            _ => found = Some(&h.digest),
-        }
-    }
-    Ok(found.cloned())
 }
 
 /// Escape a key for a JSON pointer (`~` → `~0`, `/` → `~1`).

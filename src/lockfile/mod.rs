@@ -220,14 +220,10 @@ pub fn parse_file(path: &Path) -> Result<Lockfile> {
 
 /// A lockfile's text, within [`MAX_LOCKFILE_BYTES`]; `bun.lockb` is refused (binary).
 pub fn read_text(path: &Path) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.len() > MAX_LOCKFILE_BYTES {
-        return Err(too_large(&path.display().to_string(), meta.len()));
-    }
     if path.file_name().and_then(|n| n.to_str()) == Some("bun.lockb") {
         return Err(bun_lockb());
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::files::read_capped(path, MAX_LOCKFILE_BYTES)?;
     String::from_utf8(bytes).map_err(|e| Error::io(path, e))
 }
 
@@ -425,11 +421,7 @@ fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
             continue;
         };
         *em |= m;
-        for path in p.paths {
-            if !e.paths.contains(&path) {
-                e.paths.push(path);
-            }
-        }
+        e.paths.extend(p.paths);
         e.bundled &= p.bundled;
         e.checksum = e.checksum.take().or(p.checksum);
         e.resolved = e.resolved.take().or(p.resolved);
@@ -443,6 +435,10 @@ fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
         .flatten()
         .map(|(mut p, m)| {
             set_flags(&mut p, m);
+            // Paths in first-seen order, each once (linear: a hostile lockfile may repeat one
+            // name@version a million times).
+            let mut seen = std::collections::HashSet::with_capacity(p.paths.len());
+            p.paths.retain(|x| seen.insert(x.clone()));
             p
         })
         .collect()
