@@ -679,6 +679,28 @@ test('tarball files over the read cap: an unread entry point is a warning, other
   } finally { await bad.close() }
 })
 
+test('a tarball that does not match the lockfile integrity is an error, not scanned (synthetic swap)', async () => {
+  // SYNTHETIC: the registry serves other bytes for sigstore@1.0.0 than the lockfile (and the
+  // packument) pin. Nothing read from them is trusted: one error finding, no code verdict.
+  const other = makeTgz({ 'package.json': JSON.stringify({ name: 'sigstore', version: '1.0.0', main: 'index.js' }), 'index.js': 'module.exports = 1' })
+  const bad = await startRegistry({ tarballOverrides: { 'sigstore@1.0.0': other } })
+  try {
+    const dir = project(bad, ['sigstore@1.0.0'])
+    const r = await guard({ cwd: dir, cache: false })
+    const f = r.findings.find((x) => /does not match its integrity/.test(x.message))
+    assert.ok(f, rules(r).join('\n'))
+    assert.equal(f.level, 'error')
+    assert.equal(f.rule, 'suspiciousCode')
+    assert.ok(f.evidence.some((e) => /^the lockfile's integrity: sha512-/.test(e)), f.evidence.join('\n'))
+    assert.ok(f.evidence.some((e) => /EINTEGRITY/.test(e)))
+    assert.ok(!r.findings.some((x) => x.rule === 'manifestConfusion'), rules(r).join('\n'))
+    // The audit verifies the pinned integrity (attested and signed), which npm enforces at
+    // install: that stays verified; the guard, which read the served bytes, is what fails.
+    assert.equal(r.audit.verified, 1)
+    assert.ok(r.errors > 0)
+  } finally { await bad.close() }
+})
+
 test('guard <dir>: the policy file and .npmrc come from <dir>, not the current directory', async () => {
   const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
   withConfig(dir, { rules: { requireProvenance: { level: 'error', packages: ['from-git'] } } })
@@ -729,10 +751,13 @@ test('CI: the previous lockfile from git (HEAD, origin/$GITHUB_BASE_REF), unchan
     assert.equal(pr.previousLockfile, 'origin/main:package-lock.json (git)')
     assert.ok(pr.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore'), rules(pr).join('\n'))
     assert.ok(pr.skipped.some((s) => /1 packages unchanged since origin\/main/.test(s)), pr.skipped.join('\n'))
-    // A base branch that was not fetched: said, and HEAD is used.
+    // A base branch that was not fetched: said, and HEAD (the pull request's own merge commit)
+    // is not used: there is no previous lockfile, so every package is new and scanned.
     const gone = JSON.parse((await run(process.execPath, [BIN, 'guard', '--no-cache', '--json'], { cwd: dir, env: { ...env, GITHUB_BASE_REF: 'not-fetched' } }).catch((e) => e)).stdout)
-    assert.equal(gone.previousLockfile, 'HEAD:package-lock.json (git)')
+    assert.equal(gone.previousLockfile, null)
     assert.ok(gone.skipped.some((s) => /GITHUB_BASE_REF is set but git origin\/not-fetched:package-lock\.json is not available/.test(s)), gone.skipped.join('\n'))
+    assert.ok(gone.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore'), rules(gone).join('\n'))
+    assert.ok(!gone.skipped.some((s) => /unchanged since/.test(s)), gone.skipped.join('\n'))
   } finally { await bad.close() }
 })
 

@@ -203,27 +203,16 @@ async function cmdGuard (argv, io) {
     const st = fs.statSync(options.lockfile, { throwIfNoEntry: false })
     cwd = st && st.isDirectory() ? options.lockfile : path.dirname(options.lockfile)
   }
-  // Read every tarball, not only those changed since the previous lockfile. The environment
-  // variable is what the native guard reads (it is also how CI can ask for it); it is put back
-  // afterwards, so that an in-process caller of main() is not affected.
-  const scanAllBefore = process.env.PROV_NATIVE_SCAN_ALL
-  if (values['scan-all']) process.env.PROV_NATIVE_SCAN_ALL = '1'
+  // `scanAll` reads every tarball, not only those changed since the previous lockfile (the
+  // native guard also honours PROV_NATIVE_SCAN_ALL=1 from the environment).
   const { guard } = require('..')
-  let result
-  try {
-    result = await guard({
-      ...options,
-      cwd,
-      config: abs(values.config),
-      previousLockfile: abs(values['previous-lockfile']),
-      scanAll: !!values['scan-all']
-    })
-  } finally {
-    if (values['scan-all']) {
-      if (scanAllBefore === undefined) delete process.env.PROV_NATIVE_SCAN_ALL
-      else process.env.PROV_NATIVE_SCAN_ALL = scanAllBefore
-    }
-  }
+  const result = await guard({
+    ...options,
+    cwd,
+    config: abs(values.config),
+    previousLockfile: abs(values['previous-lockfile']),
+    scanAll: !!values['scan-all']
+  })
   if (values.json) io.out(JSON.stringify(result, null, 2))
   else io.out(require('./format').findingsTable(result))
   return result.errors > 0 ? 1 : 0

@@ -1,20 +1,25 @@
 //! `guard`: the policy over a whole tree, before anything is installed.
 //!
 //! 1. Load the policy (`policy::Config`) from the project directory (the lockfile option's
-//!    directory, else `cwd`), the tree (`audit::load_tree`) and the previous lockfile: the
-//!    explicit one, else git `origin/$GITHUB_BASE_REF` (CI on a pull request), else git `HEAD`.
+//!    directory, else `cwd`), the tree (`audit::load_tree`), the project's workspace packages
+//!    and the previous lockfile: the explicit one, else — on a pull request
+//!    (`GITHUB_BASE_REF`) — git `origin/<base>` only (HEAD is the merge commit there, with the
+//!    new lockfile; without the base branch there is no previous lockfile), else git `HEAD`.
 //! 2. Audit the tree (`audit::audit`, cached).
 //! 3. Gather what the rules need: packuments (history, publish times, publishers, scripts) —
-//!    a packument that cannot be fetched is noted per rule —, the nearest earlier version's
-//!    provenance, fetched and verified cryptographically (not taken from metadata), for
-//!    regression and continuity.
-//! 4. Read the tarballs of packages new or changed since the previous lockfile (every package
-//!    with `scan_all`), registry and remote-tarball dependencies: manifest confusion,
-//!    suspicious code, unread install-script targets and entry points, and the install hooks
-//!    npm will really run (package.json plus `binding.gyp`).
+//!    a packument that cannot be fetched is noted per rule —, each name's publish history
+//!    ordered once, the nearest earlier version's provenance, fetched and verified
+//!    cryptographically (not taken from metadata), for regression and continuity.
+//! 4. Read the tarballs of packages new or changed since the previous lockfile (same name,
+//!    version, source, integrity and resolved URL; every package with `scan_all`), registry
+//!    and remote-tarball dependencies, each checked against the lockfile's integrity (else
+//!    the registry's): manifest confusion, suspicious code, unread install-script targets and
+//!    entry points, and the install hooks npm will really run (package.json plus
+//!    `binding.gyp`). A tarball that does not match is an error finding; one over the
+//!    reader's limits, or unreadable, a warning.
 //! 5. Evaluate the per-version rules (`policy::evaluate`; non-registry dependencies:
 //!    `policy::evaluate_non_registry`), then the tree-level signals: dependency confusion,
-//!    typosquatting, malware advisories. Apply exceptions.
+//!    typosquatting (once per name), malware advisories. Apply exceptions.
 //! 6. Say what could not be checked and why (`skipped`, counted by rule and reason).
 
 use crate::attestation;
@@ -22,13 +27,14 @@ use crate::audit::{self, AuditResult};
 use crate::error::{Error, Result};
 use crate::integrity::{Algorithm, Integrity};
 use crate::lockfile::{Format, LockedPackage, Lockfile, Source};
-use crate::policy::{self, Config, Earlier, Finding, Inputs, Level, Note, TarballHooks};
+use crate::policy::{self, Config, Earlier, Finding, History, Inputs, Level, Note, TarballHooks};
+use crate::provenance::Provenance;
 use crate::registry::Fetched;
-use crate::report::CheckState;
+use crate::report::{CheckState, Report};
 use crate::verify::Context;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -125,7 +131,8 @@ fn git_show(dir: &Path, rev: &str, file: &str) -> std::result::Result<String, St
 }
 
 /// The previous lockfile and how to name it: explicit, else git `origin/<base>` when a base
-/// branch is known, else git `HEAD`.
+/// branch is known (and nothing else: on a pull request HEAD is the merge commit, whose
+/// lockfile is the new one), else git `HEAD`.
 fn previous_lockfile(
     cwd: &Path,
     lock: &Lockfile,
@@ -147,37 +154,58 @@ fn previous_lockfile(
     ) else {
         return Ok(None);
     };
-    let mut revs = Vec::new();
-    if let Some(b) = base_ref {
-        revs.push(format!("origin/{b}"));
-    }
-    revs.push("HEAD".to_string());
-    for rev in revs {
-        match git_show(dir, &rev, file) {
-            Ok(text) => match crate::lockfile::parse_str(file, &text) {
-                Ok(l) => return Ok(Some((l, format!("{rev}:{file} (git)")))),
-                Err(e) => notes.push(Note::new(
-                    "previous lockfile",
-                    format!("the lockfile at git {rev} does not parse ({e})"),
-                    "",
-                )),
-            },
-            Err(e) if rev != "HEAD" => notes.push(Note::new(
+    let rev = match base_ref {
+        Some(b) => format!("origin/{b}"),
+        None => "HEAD".to_string(),
+    };
+    match git_show(dir, &rev, file) {
+        Ok(text) => match crate::lockfile::parse_str(file, &text) {
+            Ok(l) => return Ok(Some((l, format!("{rev}:{file} (git)")))),
+            Err(e) => notes.push(Note::new(
                 "previous lockfile",
-                format!(
-                    "GITHUB_BASE_REF is set but git {rev}:{file} is not available ({e}; fetch the base branch): compared with HEAD instead"
-                ),
+                format!("the lockfile at git {rev} does not parse ({e}): there is no previous lockfile, so every package counts as new"),
                 "",
             )),
-            Err(_) => {}
-        }
+        },
+        Err(e) if base_ref.is_some() => notes.push(Note::new(
+            "previous lockfile",
+            format!(
+                "GITHUB_BASE_REF is set but git {rev}:{file} is not available ({e}; fetch the base branch, e.g. actions/checkout with fetch-depth: 0): HEAD is the pull request's merge commit, so there is no previous lockfile and every package counts as new"
+            ),
+            "",
+        )),
+        Err(_) => {}
     }
     Ok(None)
+}
+
+/// A workspace package of the project (or the root), read once.
+#[derive(Debug, Clone)]
+struct Workspace {
+    name: String,
+    /// Directory relative to the lockfile's (`.` for the root).
+    dir: String,
+    /// Its package.json says `"private": true`.
+    private: bool,
+}
+
+/// What step 1 reads from disk.
+struct Loaded {
+    lock: Lockfile,
+    previous: Option<(Lockfile, String)>,
+    notes: Vec<Note>,
+    /// The lockfile's directory (workspace and link paths are relative to it).
+    base: PathBuf,
+    workspaces: Vec<Workspace>,
 }
 
 /// Run the guard with [`Extra::from_env`].
 pub async fn guard(ctx: &Context, cwd: &Path, opts: &Options) -> Result<GuardResult> {
     guard_with(ctx, cwd, opts, &Extra::from_env()).await
+}
+
+fn join_error(e: tokio::task::JoinError) -> Error {
+    Error::Internal(e.to_string())
 }
 
 /// Run the guard (the steps are in the module docs).
@@ -193,38 +221,62 @@ pub async fn guard_with(
     let dir = project_dir(cwd, opts.lockfile.as_deref());
     let cfg = {
         let (dir, p) = (dir.clone(), opts.config.clone());
-        tokio::task::spawn_blocking(move || Config::load(&dir, p.as_deref()))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??
+        Arc::new(
+            tokio::task::spawn_blocking(move || Config::load(&dir, p.as_deref()))
+                .await
+                .map_err(join_error)??,
+        )
     };
-    let (lock, previous, prev_notes) = {
-        let (cwd, l, pl, base) = (
+    let loaded = {
+        let (cwd, dir, l, pl, base) = (
             cwd.to_path_buf(),
+            dir.clone(),
             opts.lockfile.clone(),
             opts.previous_lockfile.clone(),
             extra.base_ref.clone(),
         );
-        tokio::task::spawn_blocking(move || -> Result<_> {
+        tokio::task::spawn_blocking(move || -> Result<Loaded> {
             let lock = audit::load_tree(&cwd, l.as_deref())?;
-            let mut n = Vec::new();
-            let prev = previous_lockfile(&cwd, &lock, pl.as_deref(), base.as_deref(), &mut n)?;
-            Ok((lock, prev, n))
+            let mut notes = Vec::new();
+            let previous =
+                previous_lockfile(&cwd, &lock, pl.as_deref(), base.as_deref(), &mut notes)?;
+            let (base, workspaces) = workspace_names(&dir, &lock);
+            Ok(Loaded {
+                lock,
+                previous,
+                notes,
+                base,
+                workspaces,
+            })
         })
         .await
-        .map_err(|e| Error::Internal(e.to_string()))??
+        .map_err(join_error)??
     };
+    let Loaded {
+        lock,
+        previous,
+        notes: prev_notes,
+        base: lock_dir,
+        workspaces,
+    } = loaded;
+    let lock = Arc::new(lock);
     notes.extend(prev_notes);
     let base = previous.as_ref().map(|(_, label)| label.clone());
     if previous.is_none() {
         notes.push(Note::new(
             "majorUpdate, installScripts",
-            "no previous lockfile (none given, none committed at git HEAD): no major update can be seen, install scripts are compared with the version published before, and every tarball is read",
+            "no previous lockfile: no major update can be seen, install scripts are compared with the version published before, and every tarball is read",
             "",
         ));
     }
     // 2.
     let progress: Arc<dyn Fn(usize, usize) + Send + Sync> = Arc::new(|_, _| {});
     let audited = audit::audit(ctx, &lock, &opts.audit, progress).await?;
+    let reports: HashMap<(&str, &str), &Report> = audited
+        .packages
+        .iter()
+        .filter_map(|r| Some(((r.name.as_str(), r.version.as_deref()?), r)))
+        .collect();
 
     // 3.
     let registry_pkgs: Vec<&LockedPackage> = lock
@@ -232,18 +284,24 @@ pub async fn guard_with(
         .iter()
         .filter(|p| p.source == Source::Registry)
         .collect();
-    let (packuments, packument_errors, fetch_notes) =
-        fetch_packuments(ctx, &audited, &registry_pkgs, &opts.audit).await;
-    notes.extend(fetch_notes);
-    let earlier = earlier_provenance(
+    let fetched = fetch_packuments(ctx, &audited, &registry_pkgs, &opts.audit).await;
+    notes.extend(fetched.notes);
+    let (packuments, packument_errors) = (fetched.docs, fetched.errors);
+    let histories: HashMap<String, Arc<History>> = packuments
+        .iter()
+        .map(|(n, d)| (n.clone(), Arc::new(History::of(d))))
+        .collect();
+    let (earlier, earlier_notes) = earlier_provenance(
         ctx,
         &cfg,
-        &audited,
+        &reports,
         &registry_pkgs,
         &packuments,
+        &histories,
         &opts.audit,
     )
     .await;
+    notes.extend(earlier_notes);
     if opts.audit.attestations_registry.is_none()
         && audited.packages.iter().any(|r| {
             r.problems
@@ -260,20 +318,15 @@ pub async fn guard_with(
 
     // 4. Tarballs: new or changed packages (all with scan_all).
     let prev_lock = previous.as_ref().map(|(l, _)| l);
-    let tarball_pkgs: Vec<&LockedPackage> = lock
+    let before: HashSet<PackageKey> = prev_lock
+        .map(|prev| prev.packages.iter().map(PackageKey::of).collect())
+        .unwrap_or_default();
+    let (scan_now, unchanged): (Vec<&LockedPackage>, Vec<&LockedPackage>) = lock
         .packages
         .iter()
         .filter(|p| matches!(p.source, Source::Registry | Source::Tarball { .. }))
-        .collect();
-    let (scan_now, unchanged): (Vec<&LockedPackage>, Vec<&LockedPackage>) =
-        tarball_pkgs.iter().copied().partition(|p| {
-            extra.scan_all
-                || prev_lock.is_none_or(|prev| {
-                    !prev
-                        .packages
-                        .iter()
-                        .any(|q| q.name == p.name && q.version == p.version && q.source == p.source)
-                })
+        .partition(|p| {
+            extra.scan_all || prev_lock.is_none() || !before.contains(&PackageKey::of(p))
         });
     if !unchanged.is_empty() {
         notes.push(Note::new(
@@ -323,18 +376,11 @@ pub async fn guard_with(
             prev_by_name.entry(x.name.as_str()).or_default().push(x);
         }
     }
-    let reports: HashMap<(&str, &str), &crate::report::Report> = audited
-        .packages
-        .iter()
-        .filter_map(|r| Some(((r.name.as_str(), r.version.as_deref()?), r)))
-        .collect();
     for p in &lock.packages {
+        let hooks = scanned.hooks.get(&(p.name.clone(), p.version.clone()));
         if p.source != Source::Registry {
-            findings.extend(policy::evaluate_non_registry(
-                &cfg,
-                p,
-                scanned.hooks.get(&(p.name.clone(), p.version.clone())),
-            ));
+            let own = is_own(p, &lock_dir, &workspaces);
+            findings.extend(policy::evaluate_non_registry(&cfg, p, hooks, own));
             continue;
         }
         let Some(report) = reports.get(&(p.name.as_str(), p.version.as_str())) else {
@@ -352,20 +398,41 @@ pub async fn guard_with(
             locked: p,
             report,
             packument: packuments.get(&p.name).map(|a| a.as_ref()),
+            history: histories.get(&p.name).map(|h| h.as_ref()),
             packument_error: packument_errors.get(&p.name).map(String::as_str),
             previous_version,
             earlier: earlier.get(&(p.name.clone(), p.version.clone())),
-            tarball_hooks: scanned.hooks.get(&(p.name.clone(), p.version.clone())),
+            tarball_hooks: hooks,
             now,
         };
         let out = policy::evaluate(&cfg, &inputs);
         findings.extend(out.findings);
         notes.extend(out.notes);
     }
-    let (dc, dc_notes) = dependency_confusion(ctx, &cfg, &lock, &dir, &opts.audit).await;
+    let (dc, dc_notes) = dependency_confusion(
+        ctx,
+        &cfg,
+        &lock,
+        &workspaces,
+        &packuments,
+        &fetched.not_found,
+        &opts.audit,
+    )
+    .await;
     findings.extend(dc);
     notes.extend(dc_notes);
-    let (ts, ts_notes) = typosquats(&cfg, &lock, &packuments, &packument_errors, now)?;
+    let (ts, ts_notes) = {
+        let (cfg, lock, docs, errs) = (
+            cfg.clone(),
+            lock.clone(),
+            packuments.clone(),
+            packument_errors.clone(),
+        );
+        // The popular-name index is built on first use: on the blocking pool, not the runtime.
+        tokio::task::spawn_blocking(move || typosquats(&cfg, &lock, &docs, &errs, now))
+            .await
+            .map_err(join_error)??
+    };
     findings.extend(ts);
     notes.extend(ts_notes);
     let (adv, adv_notes) = {
@@ -377,7 +444,7 @@ pub async fn guard_with(
         );
         tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
             .await
-            .map_err(|e| Error::Internal(e.to_string()))??
+            .map_err(join_error)??
     };
     findings.extend(adv);
     notes.extend(adv_notes);
@@ -406,23 +473,92 @@ pub async fn guard_with(
     })
 }
 
+/// What makes a lockfile entry "the same" as one in the previous lockfile: name, version,
+/// source, integrity and resolved URL (the same version re-pointed at other bytes is new).
+#[derive(PartialEq, Eq, Hash)]
+struct PackageKey<'a> {
+    name: &'a str,
+    version: &'a str,
+    source: (u8, &'a str),
+    integrity: Option<&'a str>,
+    resolved: Option<&'a str>,
+}
+
+impl<'a> PackageKey<'a> {
+    fn of(p: &'a LockedPackage) -> Self {
+        let source = match &p.source {
+            Source::Registry => (0, ""),
+            Source::Git { url } => (1, url.as_str()),
+            Source::File { path } => (2, path.as_str()),
+            Source::Tarball { url } => (3, url.as_str()),
+            Source::Workspace { path } => (4, path.as_str()),
+            Source::Link { path } => (5, path.as_str()),
+        };
+        Self {
+            name: &p.name,
+            version: &p.version,
+            source,
+            integrity: p.integrity.as_deref(),
+            resolved: p.resolved.as_deref(),
+        }
+    }
+}
+
+/// A non-registry package that is the project's own code: a workspace, a package named like
+/// one of the project's workspaces, or a link to a directory inside the project.
+fn is_own(p: &LockedPackage, base: &Path, workspaces: &[Workspace]) -> bool {
+    match &p.source {
+        Source::Workspace { .. } => true,
+        Source::Link { path } => workspaces.iter().any(|w| w.name == p.name) || inside(base, path),
+        _ => false,
+    }
+}
+
+/// Whether `path` (relative to `base`, or absolute) stays inside `base`.
+fn inside(base: &Path, path: &str) -> bool {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return p.starts_with(base);
+    }
+    let mut depth = 0usize;
+    for c in path.split(['/', '\\']) {
+        match c {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+/// The packuments step 3 gathered.
+struct Packuments {
+    docs: HashMap<String, Arc<Value>>,
+    /// Why a name has no packument: a short reason (`offline`, `404 at <registry>`,
+    /// `<code> from <registry>`).
+    errors: HashMap<String, String>,
+    /// Names the registry answered 404 for (from `registry_for(name)`).
+    not_found: HashSet<String>,
+    /// One full error per reason.
+    notes: Vec<Note>,
+}
+
 /// Packuments for every registry name: those the audit fetched, the rest fetched now (the
 /// packument cache makes that a revalidation). Names whose packument could not be had map to
-/// a short reason (`offline`, `404 at <registry>`, `<code> from <registry>`) in the second
-/// table; the notes give one full error per reason.
+/// a short reason in `errors`; the notes give one full error per reason.
 async fn fetch_packuments(
     ctx: &Context,
     audited: &AuditResult,
     pkgs: &[&LockedPackage],
     opts: &audit::Options,
-) -> (
-    HashMap<String, Arc<Value>>,
-    HashMap<String, String>,
-    Vec<Note>,
-) {
+) -> Packuments {
     let mut have = audited.packuments.clone();
     let mut errors = HashMap::new();
-    let mut examples: std::collections::BTreeMap<String, String> = Default::default();
+    let mut not_found = HashSet::new();
+    let mut examples: BTreeMap<String, String> = Default::default();
     let mut names: Vec<String> = pkgs
         .iter()
         .map(|p| p.name.clone())
@@ -432,22 +568,24 @@ async fn fetch_packuments(
     names.dedup();
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
+    let mut ids = HashMap::new();
     for name in names {
         let (ctx, sem, reg) = (ctx.clone(), sem.clone(), opts.registry.clone());
-        set.spawn(async move {
+        let n = name.clone();
+        let h = set.spawn(async move {
             let _p = sem.acquire_owned().await;
             let r = match ctx.registry_for(&name, reg.as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
                     return (
                         name,
-                        Err(("no registry configured".to_string(), e.to_string())),
+                        Err(("no registry configured".to_string(), e.to_string(), false)),
                     )
                 }
             };
             let got = match ctx.client.packument(&r, &name).await {
                 Ok(Fetched::Found(v)) => Ok(Arc::new(v)),
-                Ok(Fetched::NotFound) => Err((format!("404 at {r}"), String::new())),
+                Ok(Fetched::NotFound) => Err((format!("404 at {r}"), String::new(), true)),
                 Err(e) => {
                     let full = e.to_string();
                     let kind = if full.contains("offline") {
@@ -455,27 +593,33 @@ async fn fetch_packuments(
                     } else {
                         format!("{} from {r}", e.code())
                     };
-                    Err((kind, full))
+                    Err((kind, full, false))
                 }
             };
             (name, got)
         });
+        ids.insert(h.id(), n);
     }
-    while let Some(j) = set.join_next().await {
+    while let Some(j) = set.join_next_with_id().await {
         match j {
-            Ok((n, Ok(v))) => {
+            Ok((_, (n, Ok(v)))) => {
                 have.insert(n, v);
             }
-            Ok((n, Err((kind, full)))) => {
+            Ok((_, (n, Err((kind, full, missing))))) => {
                 if !full.is_empty() {
                     examples.entry(kind.clone()).or_insert(full);
+                }
+                if missing {
+                    not_found.insert(n.clone());
                 }
                 errors.insert(n, kind);
             }
             Err(e) => {
-                // A task that panicked: its name is unknown here; every name without a
-                // packument is noted below.
-                let _ = e;
+                if let Some(n) = ids.get(&e.id()) {
+                    let kind = "the fetch task failed".to_string();
+                    examples.entry(kind.clone()).or_insert(e.to_string());
+                    errors.insert(n.clone(), kind);
+                }
             }
         }
     }
@@ -484,10 +628,14 @@ async fn fetch_packuments(
             errors.insert(p.name.clone(), "not fetched".into());
         }
     }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for k in errors.values() {
+        *counts.entry(k.as_str()).or_default() += 1;
+    }
     let notes = examples
-        .into_iter()
+        .iter()
         .map(|(kind, full)| {
-            let n = errors.values().filter(|k| **k == kind).count();
+            let n = counts.get(kind.as_str()).copied().unwrap_or(0);
             Note::new(
                 "packuments",
                 format!("{n} could not be fetched ({kind}), e.g. {full}"),
@@ -495,75 +643,214 @@ async fn fetch_packuments(
             )
         })
         .collect();
-    (have, errors, notes)
+    Packuments {
+        docs: have,
+        errors,
+        not_found,
+        notes,
+    }
+}
+
+/// Which rules want the earlier provenance of one installed version.
+struct Wanted {
+    version: String,
+    prereleases: bool,
+    /// `provenanceRegression` (no provenance now) or `provenanceContinuity` (provenance now).
+    rule: &'static str,
+}
+
+/// Whether `version`'s manifest advertises attestations.
+fn advertises(doc: &Value, version: &str) -> bool {
+    doc.get("versions")
+        .and_then(|v| v.get(version))
+        .and_then(|m| m.pointer("/dist/attestations"))
+        .is_some()
 }
 
 /// For each version whose provenance matters to regression or continuity: the nearest
-/// earlier version that advertises attestations, with those attestations verified.
+/// earlier version whose attestations carry provenance, verified. Per name (one task):
+/// 1. the history where attestations live: the attestations registry's packument when one is
+///    set (a mirror strips `dist.attestations`), fetched once per name — a failure is a note
+///    for each version that wanted it, never a silent fall back to the mirror's copy; else the
+///    packument and history of step 3;
+/// 2. for each version, the earlier versions advertising attestations, newest first: each is
+///    verified (once per name) until one has provenance or does not verify; versions whose
+///    attestations verify without provenance are looked past, at most
+///    [`policy::EARLIER_LOOKBACK`] of them.
+///
+/// A task that fails (panics) is a note for each of its versions.
 async fn earlier_provenance(
     ctx: &Context,
     cfg: &Config,
-    audited: &AuditResult,
+    reports: &HashMap<(&str, &str), &Report>,
     pkgs: &[&LockedPackage],
     packuments: &HashMap<String, Arc<Value>>,
+    histories: &HashMap<String, Arc<History>>,
     opts: &audit::Options,
-) -> HashMap<(String, String), Earlier> {
-    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut set = tokio::task::JoinSet::new();
+) -> (HashMap<(String, String), Earlier>, Vec<Note>) {
+    let mut wanted: BTreeMap<&str, Vec<Wanted>> = BTreeMap::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for p in pkgs {
-        let Some(report) = audited
-            .packages
-            .iter()
-            .find(|r| r.name == p.name && r.version.as_deref() == Some(p.version.as_str()))
-        else {
+        if !seen.insert((p.name.as_str(), p.version.as_str())) {
+            continue;
+        }
+        let Some(report) = reports.get(&(p.name.as_str(), p.version.as_str())) else {
             continue;
         };
         let (reg_lvl, reg_opts) = cfg.rule("provenanceRegression", &p.name);
-        let (cont_lvl, _) = cfg.rule("provenanceContinuity", &p.name);
-        let wants = (reg_lvl != Level::Off && report.checks.provenance == CheckState::Missing)
-            || (cont_lvl != Level::Off && report.checks.provenance == CheckState::Passed);
-        let Some(doc) = packuments.get(&p.name).cloned() else {
-            continue;
+        let cont_lvl = cfg.level("provenanceContinuity", &p.name);
+        let rule = match report.checks.provenance {
+            CheckState::Missing if reg_lvl != Level::Off => "provenanceRegression",
+            CheckState::Passed if cont_lvl != Level::Off => "provenanceContinuity",
+            _ => continue,
         };
-        if !wants {
+        // Without a packument the policy notes the rule as not checked.
+        if !packuments.contains_key(&p.name) {
             continue;
         }
-        let prereleases = reg_opts.include_prereleases.unwrap_or(false);
-        let (ctx, sem, p) = (ctx.clone(), sem.clone(), (*p).clone());
-        let (reg, att) = (opts.registry.clone(), opts.attestations_registry.clone());
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            // A mirror strips dist.attestations: read the history where attestations live.
-            let doc = match &att {
-                Some(a) => match ctx.client.packument(a, &p.name).await {
-                    Ok(Fetched::Found(d)) => Arc::new(d),
-                    _ => doc,
-                },
-                None => doc,
-            };
-            let candidates = policy::earlier_versions(Some(&doc), &p.version, prereleases);
-            // The nearest earlier version that advertises attestations.
-            let advertised = candidates.into_iter().find(|v| {
-                doc.pointer(&format!(
-                    "/versions/{}/dist/attestations",
-                    v.replace('~', "~0").replace('/', "~1")
-                ))
-                .is_some()
-            });
-            let v = advertised?;
-            let e = verify_earlier(&ctx, &doc, &p.name, &v, reg.as_deref(), att.as_deref()).await;
-            Some(((p.name.clone(), p.version.clone()), e))
+        wanted.entry(p.name.as_str()).or_default().push(Wanted {
+            version: p.version.clone(),
+            prereleases: reg_opts.include_prereleases.unwrap_or(false),
+            rule,
         });
     }
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    // Per task: the name and the (version, rule) pairs it answers for.
+    type Asked = (String, Vec<(String, &'static str)>);
+    let mut ids: HashMap<tokio::task::Id, Asked> = HashMap::new();
+    for (name, versions) in wanted {
+        let (Some(doc), Some(history)) = (packuments.get(name), histories.get(name)) else {
+            continue;
+        };
+        let who: Vec<(String, &'static str)> = versions
+            .iter()
+            .map(|w| (w.version.clone(), w.rule))
+            .collect();
+        let (ctx, sem, name_owned) = (ctx.clone(), sem.clone(), name.to_string());
+        let (doc, history) = (doc.clone(), history.clone());
+        let (reg, att) = (opts.registry.clone(), opts.attestations_registry.clone());
+        let h = set.spawn(async move {
+            let name = name_owned;
+            let _permit = sem.acquire_owned().await;
+            // 1.
+            let (doc, history) = match &att {
+                Some(a) => match ctx.client.packument(a, &name).await {
+                    Ok(Fetched::Found(d)) => {
+                        let h = History::of(&d);
+                        (Arc::new(d), Arc::new(h))
+                    }
+                    Ok(Fetched::NotFound) => {
+                        return Err(format!(
+                            "not on the attestations registry {a}: earlier provenance unknown"
+                        ))
+                    }
+                    Err(e) => {
+                        return Err(format!(
+                            "the attestations registry's packument could not be fetched ({}): earlier provenance unknown",
+                            e.code()
+                        ))
+                    }
+                },
+                None => (doc, history),
+            };
+            // 2.
+            let mut verified: HashMap<String, std::result::Result<Option<Provenance>, String>> =
+                HashMap::new();
+            let mut out = Vec::new();
+            for w in versions {
+                let mut looked: Vec<String> = Vec::new();
+                let mut found: Option<(String, std::result::Result<Option<Provenance>, String>)> =
+                    None;
+                let mut exhausted = true;
+                let candidates: Vec<String> = history
+                    .earlier(&w.version, w.prereleases)
+                    .filter(|v| advertises(&doc, v))
+                    .map(str::to_string)
+                    .collect();
+                for v in candidates {
+                    if looked.len() >= policy::EARLIER_LOOKBACK {
+                        exhausted = false;
+                        break;
+                    }
+                    let r = match verified.get(&v) {
+                        Some(r) => r.clone(),
+                        None => {
+                            let r = verify_earlier(
+                                &ctx,
+                                &doc,
+                                &name,
+                                &v,
+                                reg.as_deref(),
+                                att.as_deref(),
+                            )
+                            .await;
+                            verified.insert(v.clone(), r.clone());
+                            r
+                        }
+                    };
+                    match r {
+                        Ok(None) => looked.push(v),
+                        r => {
+                            found = Some((v, r));
+                            break;
+                        }
+                    }
+                }
+                let e = match found {
+                    Some((version, provenance)) => Earlier {
+                        version,
+                        provenance,
+                        without_provenance: looked,
+                        exhausted: true,
+                    },
+                    // No earlier version advertises attestations.
+                    None if looked.is_empty() => continue,
+                    None => Earlier {
+                        version: looked.last().cloned().unwrap_or_default(),
+                        provenance: Ok(None),
+                        without_provenance: looked,
+                        exhausted,
+                    },
+                };
+                out.push(((name.clone(), w.version), e));
+            }
+            Ok(out)
+        });
+        ids.insert(h.id(), (name.to_string(), who));
+    }
     let mut out = HashMap::new();
-    while let Some(j) = set.join_next().await {
-        if let Ok(Some((k, e))) = j {
-            out.insert(k, e);
+    let mut notes = Vec::new();
+    let note_all =
+        |notes: &mut Vec<Note>, who: &(String, Vec<(String, &'static str)>), why: &str| {
+            for (v, rule) in &who.1 {
+                notes.push(Note::new(rule, why, format!("{}@{v}", who.0)));
+            }
+        };
+    while let Some(j) = set.join_next_with_id().await {
+        match j {
+            Ok((_, Ok(v))) => out.extend(v),
+            Ok((id, Err(why))) => {
+                if let Some(who) = ids.get(&id) {
+                    note_all(&mut notes, who, &why);
+                }
+            }
+            Err(e) => {
+                if let Some(who) = ids.get(&e.id()) {
+                    note_all(
+                        &mut notes,
+                        who,
+                        &format!("the earlier-provenance check failed ({e})"),
+                    );
+                }
+            }
         }
     }
-    out
+    (out, notes)
 }
 
+/// Fetch and verify the attestations `version` of `name` advertises: its provenance (or
+/// `None`: they verified and carry none), or why they could not be verified.
 async fn verify_earlier(
     ctx: &Context,
     doc: &Value,
@@ -571,30 +858,25 @@ async fn verify_earlier(
     version: &str,
     registry: Option<&str>,
     att_registry: Option<&str>,
-) -> Earlier {
-    let fail = |why: String| Earlier {
-        version: version.to_string(),
-        provenance: Err(why),
-    };
+) -> std::result::Result<Option<Provenance>, String> {
     let m = doc.get("versions").and_then(|v| v.get(version));
     let Some(sri) = m
         .and_then(|m| m.pointer("/dist/integrity"))
         .and_then(Value::as_str)
     else {
-        return fail("no dist.integrity".into());
+        return Err("no dist.integrity".into());
     };
     let Some(sha512) = Integrity::parse(sri)
         .ok()
         .and_then(|i| i.get(Algorithm::Sha512).map(|h| h.digest.clone()))
     else {
-        return fail("no sha512 integrity".into());
+        return Err("no sha512 integrity".into());
     };
     let reg = match att_registry {
         Some(a) => a.to_string(),
-        None => match ctx.registry_for(name, registry) {
-            Ok(r) => r,
-            Err(e) => return fail(e.to_string()),
-        },
+        None => ctx
+            .registry_for(name, registry)
+            .map_err(|e| e.to_string())?,
     };
     let fetched = match m
         .and_then(|m| m.pointer("/dist/attestations/url"))
@@ -611,11 +893,11 @@ async fn verify_earlier(
     let doc = match fetched {
         Ok(Fetched::Found(d)) => d,
         Ok(Fetched::NotFound) => {
-            return fail(format!(
+            return Err(format!(
                 "{name}@{version} advertises attestations but they answer 404"
             ))
         }
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return Err(e.to_string()),
     };
     let target = attestation::Target {
         name: name.to_string(),
@@ -629,12 +911,9 @@ async fn verify_earlier(
     })
     .await;
     match res {
-        Ok(Ok(v)) => Earlier {
-            version: version.to_string(),
-            provenance: Ok(v.provenance),
-        },
-        Ok(Err(e)) => fail(format!("{}: {e}", e.code())),
-        Err(e) => fail(e.to_string()),
+        Ok(Ok(v)) => Ok(v.provenance),
+        Ok(Err(e)) => Err(format!("{}: {e}", e.code())),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -642,6 +921,53 @@ async fn verify_earlier(
 fn host_port(u: &str) -> Option<String> {
     let u = url::Url::parse(u).ok()?;
     Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?))
+}
+
+/// A registry URL as one key: lower-case host, port (the scheme's default when absent) and
+/// path with one trailing slash, so `https://r.example/npm` and `https://R.example:443/npm/`
+/// are the same registry.
+fn registry_key(u: &str) -> Option<String> {
+    let u = url::Url::parse(u.trim()).ok()?;
+    let path = u.path().trim_end_matches('/');
+    Some(format!(
+        "{}:{}{path}/",
+        u.host_str()?.to_ascii_lowercase(),
+        u.port_or_known_default()?
+    ))
+}
+
+fn same_registry(a: &str, b: &str) -> bool {
+    match (registry_key(a), registry_key(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// One private name to look up on the default registry (step 3 of [`dependency_confusion`]).
+struct PublicLookup<'a> {
+    p: &'a LockedPackage,
+    level: Level,
+    why_private: String,
+    publishable: bool,
+}
+
+fn confusion_finding(
+    p: &LockedPackage,
+    level: Level,
+    why_private: &str,
+    message: String,
+    mut evidence: Vec<String>,
+) -> Finding {
+    evidence.push(format!("private because {why_private}"));
+    Finding {
+        rule: "dependencyConfusion".into(),
+        level,
+        name: p.name.clone(),
+        version: p.version.clone(),
+        message,
+        evidence,
+        allowed_by: None,
+    }
 }
 
 /// Dependency confusion. Private names are the config's `private` list, `.npmrc` scoped
@@ -653,13 +979,17 @@ fn host_port(u: &str) -> Option<String> {
 /// 2. a version like 99.x/999.x is a red flag;
 /// 3. the name must not exist on the default registry (a publishable workspace — no
 ///    `"private": true` — that exists there is only a warning: it may be the project's own).
+///    A packument step 3 already fetched from that registry is reused; the other names are
+///    looked up concurrently (bounded).
 ///
 /// Lookup failures and an unknown default registry are noted, never taken as "absent".
 async fn dependency_confusion(
     ctx: &Context,
     cfg: &Config,
     lock: &Lockfile,
-    dir: &Path,
+    workspaces: &[Workspace],
+    packuments: &HashMap<String, Arc<Value>>,
+    not_found: &HashSet<String>,
     opts: &audit::Options,
 ) -> (Vec<Finding>, Vec<Note>) {
     let mut out = Vec::new();
@@ -684,8 +1014,7 @@ async fn dependency_confusion(
         }
     };
     let (_, o) = cfg.rule("dependencyConfusion", "");
-    let configured: Vec<String> = o.private.clone().unwrap_or_default();
-    let workspaces = workspace_names(dir, lock);
+    let configured: &[String] = o.private.as_deref().unwrap_or_default();
     // Only what npm's configuration names counts (no registry host is built in): a private
     // package resolved from anywhere else, a public mirror included, is a finding.
     let known_hosts: Vec<String> = default_registry
@@ -693,7 +1022,8 @@ async fn dependency_confusion(
         .chain(scoped.iter().map(|(_, r)| r))
         .filter_map(|r| host_port(r))
         .collect();
-    let mut public_checked: BTreeSet<String> = BTreeSet::new();
+    let mut public_checked: HashSet<&str> = HashSet::new();
+    let mut lookups: Vec<PublicLookup> = Vec::new();
     for p in &lock.packages {
         let lvl = cfg.level("dependencyConfusion", &p.name);
         if lvl == Level::Off {
@@ -702,29 +1032,22 @@ async fn dependency_confusion(
         let id = format!("{}@{}", p.name, p.version);
         let scope_reg = scoped
             .iter()
-            .find(|(s, _)| p.name.starts_with(&format!("{s}/")))
+            .find(|(s, _)| {
+                p.name
+                    .strip_prefix(s.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+            })
             .map(|(_, r)| r.clone());
-        let workspace = workspaces.iter().find(|(n, _)| *n == p.name);
+        let workspace = workspaces.iter().find(|w| w.name == p.name);
+        let in_config = configured.iter().find(|x| policy::glob(x, &p.name));
         let why_private = if let Some(r) = &scope_reg {
             format!("its scope is configured in .npmrc to come from {r}")
-        } else if let Some(x) = configured.iter().find(|x| policy::glob(x, &p.name)) {
+        } else if let Some(x) = in_config {
             format!("rules.dependencyConfusion.private: {x}")
-        } else if let Some((_, dir)) = workspace {
-            format!("a workspace package of this project ({dir})")
+        } else if let Some(w) = workspace {
+            format!("a workspace package of this project ({})", w.dir)
         } else {
             continue;
-        };
-        let mut push = |level: Level, message: String, mut evidence: Vec<String>| {
-            evidence.push(format!("private because {why_private}"));
-            out.push(Finding {
-                rule: "dependencyConfusion".into(),
-                level,
-                name: p.name.clone(),
-                version: p.version.clone(),
-                message,
-                evidence,
-                allowed_by: None,
-            })
         };
         // 1. Where a registry package (or a tarball the lockfile pins by URL) came from.
         if matches!(p.source, Source::Registry | Source::Tarball { .. }) {
@@ -732,21 +1055,25 @@ async fn dependency_confusion(
                 Some((r, Some(h))) => {
                     if let Some(reg) = &scope_reg {
                         if host_port(reg).as_deref() != Some(h.as_str()) {
-                            push(
+                            out.push(confusion_finding(
+                                p,
                                 lvl,
+                                &why_private,
                                 format!("resolved from {h}, but its scope is configured to come from {reg}"),
                                 vec![format!("lockfile resolved: {r}")],
-                            );
+                            ));
                         }
                     } else if !known_hosts.is_empty() && !known_hosts.contains(&h) {
-                        push(
+                        out.push(confusion_finding(
+                            p,
                             lvl,
+                            &why_private,
                             format!("private package resolved from {h}, which is not a configured registry"),
                             vec![
                                 format!("lockfile resolved: {r}"),
                                 format!("configured registries: {}", known_hosts.join(", ")),
                             ],
-                        );
+                        ));
                     }
                 }
                 Some((r, None)) => notes.push(Note::new(
@@ -767,56 +1094,127 @@ async fn dependency_confusion(
         // 2. A version made to win resolution.
         if let Ok(v) = nodejs_semver::Version::parse(&p.version) {
             if v.major >= 99 {
-                push(
+                out.push(confusion_finding(
+                    p,
                     lvl,
+                    &why_private,
                     format!("private package at version {}: dependency-confusion packages publish 99.x/999.x to win resolution", p.version),
                     vec![format!("lockfile version: {}", p.version)],
-                );
+                ));
             }
         }
-        // 3. The same name on the default (public) registry.
+        // 3. The same name on the default (public) registry, once per name.
         let Some(default) = default_registry.as_deref() else {
             continue;
         };
-        if scope_reg.as_deref() == Some(default) || !public_checked.insert(p.name.clone()) {
+        if scope_reg
+            .as_deref()
+            .is_some_and(|r| same_registry(r, default))
+            || !public_checked.insert(p.name.as_str())
+        {
             continue;
         }
-        match ctx.client.packument(default, &p.name).await {
-            Ok(Fetched::Found(doc)) => {
-                let versions: Vec<String> = doc
+        lookups.push(PublicLookup {
+            p,
+            level: lvl,
+            why_private,
+            publishable: workspace
+                .is_some_and(|w| scope_reg.is_none() && in_config.is_none() && !w.private),
+        });
+    }
+    let Some(default) = default_registry else {
+        return (out, notes);
+    };
+    // 3. Reuse what step 3 fetched from the same registry; look the rest up concurrently.
+    let same_as_default = |name: &str| {
+        ctx.registry_for(name, opts.registry.as_deref())
+            .is_ok_and(|r| same_registry(&r, &default))
+    };
+    let mut answers: HashMap<usize, crate::error::Result<Fetched<Arc<Value>>>> = HashMap::new();
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    let mut ids = HashMap::new();
+    for (k, l) in lookups.iter().enumerate() {
+        let name = l.p.name.as_str();
+        if same_as_default(name) {
+            if let Some(doc) = packuments.get(name) {
+                answers.insert(k, Ok(Fetched::Found(doc.clone())));
+                continue;
+            }
+            if not_found.contains(name) {
+                answers.insert(k, Ok(Fetched::NotFound));
+                continue;
+            }
+        }
+        let (ctx, sem, default, name) =
+            (ctx.clone(), sem.clone(), default.clone(), name.to_string());
+        let h = set.spawn(async move {
+            let _p = sem.acquire_owned().await;
+            let got = match ctx.client.packument(&default, &name).await {
+                Ok(Fetched::Found(d)) => Ok(Fetched::Found(Arc::new(d))),
+                Ok(Fetched::NotFound) => Ok(Fetched::NotFound),
+                Err(e) => Err(e),
+            };
+            (k, got)
+        });
+        ids.insert(h.id(), k);
+    }
+    while let Some(j) = set.join_next_with_id().await {
+        match j {
+            Ok((_, (k, got))) => {
+                answers.insert(k, got);
+            }
+            Err(e) => {
+                if let Some(k) = ids.get(&e.id()) {
+                    answers.insert(*k, Err(Error::Internal(e.to_string())));
+                }
+            }
+        }
+    }
+    for (k, l) in lookups.iter().enumerate() {
+        let p = l.p;
+        let id = format!("{}@{}", p.name, p.version);
+        match answers.remove(&k) {
+            Some(Ok(Fetched::Found(doc))) => {
+                // The newest versions there, by semver.
+                let mut versions: Vec<&str> = doc
                     .get("versions")
                     .and_then(Value::as_object)
-                    .map(|v| v.keys().rev().take(5).cloned().collect())
+                    .map(|v| v.keys().map(String::as_str).collect())
                     .unwrap_or_default();
-                let publishable = workspace.is_some_and(|(_, _)| {
-                    scope_reg.is_none()
-                        && !configured.iter().any(|x| policy::glob(x, &p.name))
-                        && !workspace_is_private(dir, lock, &p.name)
-                });
-                let mut ev = vec![format!("public versions: {}", versions.join(", "))];
+                versions.sort_by(|a, b| policy::semver_cmp(b, a));
+                versions.truncate(5);
+                let mut ev = vec![format!("public versions (newest): {}", versions.join(", "))];
                 if let Some(t) = policy::first_published(&doc) {
                     ev.push(format!("first published there: {t}"));
                 }
-                if publishable {
+                if l.publishable {
                     ev.push("the workspace has no \"private\": true, so the public package may be this project's own".into());
                 }
-                push(
-                    if publishable {
-                        lvl.min(Level::Warn)
+                out.push(confusion_finding(
+                    p,
+                    if l.publishable {
+                        l.level.min(Level::Warn)
                     } else {
-                        lvl
+                        l.level
                     },
+                    &l.why_private,
                     format!("private name {} also exists on {default}", p.name),
                     ev,
-                );
+                ));
             }
-            Ok(Fetched::NotFound) => {}
-            Err(e) => notes.push(Note::new(
+            Some(Ok(Fetched::NotFound)) => {}
+            Some(Err(e)) => notes.push(Note::new(
                 "dependencyConfusion",
                 format!(
                     "could not look the name up on {default} ({e}): public existence not checked"
                 ),
-                id.clone(),
+                id,
+            )),
+            None => notes.push(Note::new(
+                "dependencyConfusion",
+                format!("could not look the name up on {default} (no answer): public existence not checked"),
+                id,
             )),
         }
     }
@@ -834,16 +1232,49 @@ struct Scanned {
 
 /// One read tarball's results.
 struct TarballResult {
-    p: LockedPackage,
     mismatches: Option<Vec<crate::scan::Finding>>,
     signals: Vec<crate::scan::Finding>,
     unread_others: Vec<String>,
     hooks: TarballHooks,
+    /// Neither the lockfile nor the registry gave an integrity to check the bytes against.
+    unproven: Option<String>,
+    /// npm's cache held other bytes under the lockfile's integrity (read from the URL instead).
+    cache_mismatch: bool,
+}
+
+/// Why a tarball's code could not be judged.
+enum TarballProblem {
+    /// The bytes could not be had (network, 404, no URL): a note.
+    NotFetched(String),
+    /// The bytes are not the ones the lockfile (or the registry) pins: an error finding.
+    Mismatch {
+        expected: String,
+        detail: String,
+        from: String,
+    },
+    /// Over the reader's limits, or not a tarball the reader can read: a warning finding.
+    Unreadable { why: String, from: String },
+}
+
+/// The rule a tarball-level finding is filed under: the first of suspiciousCode,
+/// manifestConfusion, installScripts that applies to the package.
+fn tarball_rule(cfg: &Config, name: &str) -> Option<(&'static str, Level)> {
+    ["suspiciousCode", "manifestConfusion", "installScripts"]
+        .into_iter()
+        .map(|r| (r, cfg.level(r, name)))
+        .find(|(_, l)| *l != Level::Off)
 }
 
 /// Manifest confusion, suspicious code and the install hooks, from the tarballs of `pkgs`
-/// (registry packages and remote-tarball dependencies). Bytes come from npm's cache when it
-/// has them, else from the registry / URL; they must match the lockfile's integrity.
+/// (registry packages and remote-tarball dependencies). Steps, per tarball:
+/// 1. the bytes: npm's cache when it has them, else the registry / URL (at most the reader's
+///    `max_compressed`);
+/// 2. checked against the lockfile's integrity, else the registry manifest's
+///    `dist.integrity`; bytes that do not match are an error finding (nothing read from them
+///    can be trusted); with neither, they are read and the lack of proof is noted;
+/// 3. read (`tarball::read`): over the limits or unreadable is a warning finding;
+/// 4. what runs what worked out once (`scan::Contexts`), then manifest confusion, the code
+///    scan and unread install targets / entry points; `info` signals are notes.
 async fn tarball_rules(
     ctx: &Context,
     cfg: &Config,
@@ -852,10 +1283,12 @@ async fn tarball_rules(
     packument_errors: &HashMap<String, String>,
     opts: &audit::Options,
 ) -> Scanned {
-    const MAX_TARBALL: usize = 64 * 1024 * 1024;
+    let limits = crate::tarball::Limits::default();
+    let max_tarball = usize::try_from(limits.max_compressed).unwrap_or(usize::MAX);
     let mut res = Scanned::default();
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.clamp(1, 16)));
     let mut set = tokio::task::JoinSet::new();
+    let mut ids: HashMap<tokio::task::Id, String> = HashMap::new();
     let mut asked = 0usize;
     for p in pkgs {
         let mc = cfg.level("manifestConfusion", &p.name);
@@ -879,21 +1312,48 @@ async fn tarball_rules(
             ));
         }
         asked += 1;
-        let (ctx, sem, p, npm_cache) = (
+        let (ctx, sem, pk, npm_cache) = (
             ctx.clone(),
             sem.clone(),
             (*p).clone(),
             opts.npm_cache.clone(),
         );
-        set.spawn(async move {
+        let h = set.spawn(async move {
+            let p = pk;
             let _permit = sem.acquire_owned().await;
             let id = format!("{}@{}", p.name, p.version);
-            let bytes = match (&npm_cache, &p.integrity) {
+            // 2. What the bytes must match.
+            let registry_sri = manifest
+                .as_ref()
+                .and_then(|m| m.pointer("/dist/integrity"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let (want, unproven) = match (&p.integrity, &registry_sri) {
+                (Some(i), _) => match Integrity::parse(i) {
+                    Ok(w) if w.strongest().is_some() => (Some((w, "the lockfile's integrity")), None),
+                    Ok(_) | Err(_) => (None, Some(format!("the lockfile's integrity {i:?} is not usable"))),
+                },
+                (None, Some(r)) => match Integrity::parse(r) {
+                    Ok(w) if w.strongest().is_some() => (Some((w, "the registry's dist.integrity")), None),
+                    _ => (None, Some("the lockfile records no integrity and the registry's is not usable".to_string())),
+                },
+                (None, None) => (None, Some("neither the lockfile nor the registry gives an integrity".to_string())),
+            };
+            // 1. The bytes.
+            let mut cache_mismatch = false;
+            let mut bytes = match (&npm_cache, &p.integrity) {
                 (Some(dir), Some(i)) => audit::cached_tarball(dir, i).await,
                 _ => None,
             };
-            let bytes = match bytes {
-                Some(b) => b,
+            if let (Some(b), Some((w, _))) = (&bytes, &want) {
+                if crate::integrity::check(b, w).is_err() {
+                    // A cache entry that is not what its key says: npm would not use it either.
+                    cache_mismatch = true;
+                    bytes = None;
+                }
+            }
+            let (bytes, from) = match bytes {
+                Some(b) => (b, "npm's cache".to_string()),
                 None => {
                     let url = match &p.source {
                         Source::Tarball { url } => Some(url.clone()),
@@ -903,55 +1363,75 @@ async fn tarball_rules(
                             .and_then(Value::as_str)
                             .map(str::to_string)
                             .or_else(|| p.resolved.clone()),
-                    }
-                    .ok_or_else(|| format!("{id}: no tarball URL"))?;
-                    match ctx.client.bytes(&url, MAX_TARBALL).await {
-                        Ok(Fetched::Found(b)) => b,
-                        Ok(Fetched::NotFound) => return Err(format!("{url}: 404")),
-                        Err(e) => return Err(format!("{id}: {e}")),
+                    };
+                    let Some(url) = url else {
+                        return (p, Err(TarballProblem::NotFetched(format!("{id}: no tarball URL"))));
+                    };
+                    match ctx.client.bytes(&url, max_tarball).await {
+                        Ok(Fetched::Found(b)) => (b, url),
+                        Ok(Fetched::NotFound) => {
+                            return (p, Err(TarballProblem::NotFetched(format!("{url}: 404"))))
+                        }
+                        Err(Error::TooLarge(why)) => {
+                            return (p, Err(TarballProblem::Unreadable { why, from: url }))
+                        }
+                        Err(e) => return (p, Err(TarballProblem::NotFetched(format!("{id}: {e}")))),
                     }
                 }
             };
-            let res = tokio::task::spawn_blocking(move || -> std::result::Result<_, String> {
-                if let Some(i) = p.integrity.as_deref() {
-                    let want = Integrity::parse(i).map_err(|e| e.to_string())?;
-                    crate::integrity::check(&bytes, &want).map_err(|e| format!("{id}: {e}"))?;
+            let r = tokio::task::spawn_blocking(move || -> std::result::Result<TarballResult, TarballProblem> {
+                // 2.
+                if let Some((w, what)) = &want {
+                    if let Err(e) = crate::integrity::check(&bytes, w) {
+                        return Err(TarballProblem::Mismatch {
+                            expected: format!("{what}: {}", w.to_sri()),
+                            detail: e.to_string(),
+                            from: from.clone(),
+                        });
+                    }
                 }
-                let pkg = crate::tarball::read(&bytes, &crate::tarball::Limits::default())
-                    .map_err(|e| format!("{id}: {e}"))?;
+                // 3.
+                let pkg = crate::tarball::read(&bytes, &limits).map_err(|e| {
+                    TarballProblem::Unreadable {
+                        why: format!("{}: {e}", e.code()),
+                        from: from.clone(),
+                    }
+                })?;
+                // 4.
+                let cx = crate::scan::Contexts::of(&pkg);
                 let mismatches = manifest
                     .as_ref()
                     .map(|m| crate::scan::manifest_confusion_package(m, &pkg));
-                let mut signals = crate::scan::scan_code(&pkg);
-                let (unread, unread_others) = crate::scan::unread_files(&pkg);
+                let mut signals = crate::scan::scan_code_in(&pkg, &cx);
+                let (unread, unread_others) = crate::scan::unread_files_in(&pkg, &cx);
                 signals.extend(unread);
                 Ok(TarballResult {
                     hooks: TarballHooks::of(&pkg),
-                    p,
                     mismatches,
                     signals,
                     unread_others,
+                    unproven: unproven.map(|u| format!("{u}: the tarball was scanned without proof that it is the one npm installs")),
+                    cache_mismatch,
                 })
             })
-            .await
-            .map_err(|e| e.to_string())?;
-            res
+            .await;
+            match r {
+                Ok(r) => (p, r),
+                Err(e) => (p, Err(TarballProblem::NotFetched(format!("{id}: {e}")))),
+            }
         });
+        ids.insert(h.id(), format!("{}@{}", p.name, p.version));
     }
     let mut failed = Vec::new();
-    while let Some(j) = set.join_next().await {
-        let t = match j {
-            Ok(Ok(t)) => t,
-            Ok(Err(why)) => {
-                failed.push(why);
-                continue;
-            }
+    while let Some(j) = set.join_next_with_id().await {
+        let (p, t) = match j {
+            Ok((_, (p, t))) => (p, t),
             Err(e) => {
-                failed.push(e.to_string());
+                let who = ids.get(&e.id()).map_or("?", String::as_str);
+                failed.push(format!("{who}: {e}"));
                 continue;
             }
         };
-        let p = &t.p;
         let id = format!("{}@{}", p.name, p.version);
         let mk = |rule: &str, level: Level, message: String, evidence: Vec<String>| Finding {
             rule: rule.into(),
@@ -961,6 +1441,50 @@ async fn tarball_rules(
             message,
             evidence,
             allowed_by: None,
+        };
+        let t = match t {
+            Ok(t) => t,
+            Err(TarballProblem::NotFetched(why)) => {
+                failed.push(why);
+                continue;
+            }
+            Err(TarballProblem::Mismatch {
+                expected,
+                detail,
+                from,
+            }) => {
+                if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
+                    res.findings.push(mk(
+                        rule,
+                        level,
+                        "the tarball does not match its integrity: its manifest, code and install scripts cannot be judged".into(),
+                        vec![
+                            expected,
+                            format!("read from {from}: {detail}"),
+                            "manifestConfusion and suspiciousCode results for other bytes cannot be trusted; npm refuses such a tarball (EINTEGRITY)".into(),
+                        ],
+                    ));
+                }
+                continue;
+            }
+            Err(TarballProblem::Unreadable { why, from }) => {
+                if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
+                    let l = crate::tarball::Limits::default();
+                    res.findings.push(mk(
+                        rule,
+                        level.min(Level::Warn),
+                        "the tarball could not be read: its manifest, code and install scripts were not checked".into(),
+                        vec![
+                            format!("{why} (from {from})"),
+                            format!(
+                                "reader limits: {} bytes compressed, {} bytes inflated, {} entries",
+                                l.max_compressed, l.max_uncompressed, l.max_entries
+                            ),
+                        ],
+                    ));
+                }
+                continue;
+            }
         };
         let mc = cfg.level("manifestConfusion", &p.name);
         if let Some(mism) = t.mismatches.as_ref().filter(|m| !m.is_empty()) {
@@ -985,10 +1509,25 @@ async fn tarball_rules(
         }
         let sc = cfg.level("suspiciousCode", &p.name);
         for s in &t.signals {
-            let level = if s.severity == "error" {
-                sc
-            } else {
-                sc.min(Level::Warn)
+            let level = match s.severity.as_str() {
+                "error" => sc,
+                "warning" => sc.min(Level::Warn),
+                _ => {
+                    // Info: not a finding; said under "not checked" when the scan stopped.
+                    if sc != Level::Off {
+                        let reason = if s.rule == "code.budget" {
+                            "files not scanned: the package's scan budget was spent (not install-script targets or entry points)".to_string()
+                        } else {
+                            format!("{}: info-level signal, not a finding", s.rule)
+                        };
+                        res.notes.push(Note::new(
+                            "suspiciousCode",
+                            reason,
+                            format!("{id} ({})", s.file.as_deref().unwrap_or(&s.evidence)),
+                        ));
+                    }
+                    continue;
+                }
             };
             if level == Level::Off {
                 continue;
@@ -1003,8 +1542,22 @@ async fn tarball_rules(
         if sc != Level::Off && !t.unread_others.is_empty() {
             res.notes.push(Note::new(
                 "suspiciousCode",
-                "files over the per-file read cap or the text budget were not scanned (not install-script targets or entry points)",
+                "files over the per-file read cap or the text budget, binary files and native addons were not scanned (not install-script targets or entry points that run as JavaScript)",
                 format!("{id} ({})", t.unread_others[..t.unread_others.len().min(3)].join(", ")),
+            ));
+        }
+        if let Some(u) = &t.unproven {
+            res.notes.push(Note::new(
+                "manifestConfusion, suspiciousCode",
+                u.clone(),
+                id.clone(),
+            ));
+        }
+        if t.cache_mismatch {
+            res.notes.push(Note::new(
+                "manifestConfusion, suspiciousCode",
+                "npm's cache held other bytes under the lockfile's integrity: the tarball was read from the registry instead",
+                id.clone(),
             ));
         }
         res.hooks
@@ -1026,7 +1579,9 @@ async fn tarball_rules(
     res
 }
 
-/// Names (and install aliases) that imitate a popular package.
+/// Names (and install aliases) that imitate a popular package. Each distinct name is checked
+/// once, however many versions of it the tree holds. Runs on the blocking pool: the
+/// popular-name index is built on first use.
 ///
 /// The level follows the package's age, from its packument: a package first published more
 /// than [`policy::TYPOSQUAT_OLD_DAYS`] days ago has survived a year of the registry's malware
@@ -1041,18 +1596,23 @@ fn typosquats(
     now: jiff::Timestamp,
 ) -> Result<(Vec<Finding>, Vec<Note>)> {
     let det = crate::typosquat::Detector::embedded()?;
+    let mut checked: HashMap<&str, Option<crate::typosquat::Finding>> = HashMap::new();
     let mut out = Vec::new();
     for p in &lock.packages {
         let (lvl, o) = cfg.rule("typosquat", &p.name);
         if lvl == Level::Off {
             continue;
         }
-        let allow = o.allow.as_deref().unwrap_or_default();
+        let allow: &[String] = o.allow.as_deref().unwrap_or_default();
         for n in std::iter::once(&p.name).chain(p.alias.iter()) {
-            if allow.iter().any(|a| policy::glob(a, n)) {
+            if allow.iter().any(|a| policy::glob_allow(a, n)) {
                 continue;
             }
-            let Some(f) = det.check(n) else {
+            let Some(f) = checked
+                .entry(n.as_str())
+                .or_insert_with(|| det.check(n))
+                .clone()
+            else {
                 continue;
             };
             let mut evidence = vec![f.evidence];
@@ -1099,7 +1659,6 @@ fn typosquats(
     }
     Ok((out, Vec::new()))
 }
-
 /// Package versions named by malware advisories. Policy sources are relative to the policy
 /// file, extra ones to `cwd`.
 fn advisories(
@@ -1111,6 +1670,7 @@ fn advisories(
     let (_, o) = cfg.rule("advisories", "");
     let mut sources: Vec<PathBuf> = o
         .sources
+        .as_deref()
         .unwrap_or_default()
         .iter()
         .map(|s| cfg.dir.join(s))
@@ -1172,18 +1732,8 @@ fn read_json(p: &Path) -> Option<Value> {
     serde_json::from_str(&text).ok()
 }
 
-/// `*` within one path segment.
-fn segment_match(p: &[u8], n: &[u8]) -> bool {
-    match p.split_first() {
-        None => n.is_empty(),
-        Some((b'*', rest)) => (0..=n.len()).any(|i| segment_match(rest, &n[i..])),
-        Some((c, rest)) => n
-            .split_first()
-            .is_some_and(|(d, nr)| c == d && segment_match(rest, nr)),
-    }
-}
-
-/// Directories under `base` matching a workspace glob (`packages/*`, `apps/**`, `tool`);
+/// Directories under `base` matching a workspace glob (`packages/*`, `apps/**`, `tool`; `*`
+/// within a segment is [`policy::wildcard`]);
 /// `node_modules` and dot directories are never entered. Bounded: 4,096 directories.
 fn expand_workspace_glob(base: &Path, pattern: &str) -> Vec<PathBuf> {
     let segs: Vec<&str> = pattern
@@ -1223,7 +1773,7 @@ fn expand_workspace_glob(base: &Path, pattern: &str) -> Vec<PathBuf> {
             }
         } else if first.contains('*') {
             for (n, p) in subdirs() {
-                if segment_match(first.as_bytes(), n.as_bytes()) {
+                if policy::wildcard(first, &n) {
                     walk(&p, rest, out, budget, depth + 1);
                 }
             }
@@ -1275,41 +1825,46 @@ fn workspace_dirs(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<PathBuf>) {
     (base, dirs)
 }
 
-/// Names of the workspace packages (and the root), with the directory they are in:
-/// private by construction.
-fn workspace_names(dir: &Path, lock: &Lockfile) -> Vec<(String, String)> {
+/// The workspace packages (and the root): name, directory, and whether it says
+/// `"private": true` — each package.json read once. Private by construction for dependency
+/// confusion. Blocking (file system): call it on the blocking pool.
+fn workspace_names(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<Workspace>) {
     let (base, dirs) = workspace_dirs(dir, lock);
     let mut out = Vec::new();
     for d in dirs {
-        if let Some(n) = read_json(&d.join("package.json"))
-            .as_ref()
-            .and_then(|v| v.get("name"))
-            .and_then(Value::as_str)
-        {
-            let rel = d
-                .strip_prefix(&base)
-                .map(|r| r.display().to_string())
-                .unwrap_or_else(|_| d.display().to_string());
-            out.push((n.to_string(), if rel.is_empty() { ".".into() } else { rel }));
-        }
+        let Some(v) = read_json(&d.join("package.json")) else {
+            continue;
+        };
+        let Some(n) = v.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let rel = d
+            .strip_prefix(&base)
+            .map(|r| r.display().to_string())
+            .unwrap_or_else(|_| d.display().to_string());
+        out.push(Workspace {
+            name: n.to_string(),
+            dir: if rel.is_empty() { ".".into() } else { rel },
+            private: v.get("private") == Some(&Value::Bool(true)),
+        });
     }
-    out
-}
-
-/// Whether the workspace package named `name` says `"private": true`.
-fn workspace_is_private(dir: &Path, lock: &Lockfile, name: &str) -> bool {
-    let (_, dirs) = workspace_dirs(dir, lock);
-    dirs.iter().any(|d| {
-        read_json(&d.join("package.json")).is_some_and(|v| {
-            v.get("name").and_then(Value::as_str) == Some(name)
-                && v.get("private") == Some(&Value::Bool(true))
-        })
-    })
+    (base, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_inside_the_project_are_its_own_code() {
+        let base = Path::new("/work/project");
+        for p in ["packages/a", "./a/../b", "/work/project/tools/x"] {
+            assert!(inside(base, p), "{p}");
+        }
+        for p in ["../elsewhere", "a/../../x", "/tmp/x"] {
+            assert!(!inside(base, p), "{p}");
+        }
+    }
 
     fn data(rel: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1325,10 +1880,8 @@ mod tests {
             lock.workspaces.is_empty(),
             "yarn classic records no workspaces"
         );
-        let names: Vec<String> = workspace_names(&dir, &lock)
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
+        let ws = workspace_names(&dir, &lock).1;
+        let names: Vec<String> = ws.iter().map(|w| w.name.clone()).collect();
         for n in [
             "excalidraw-monorepo",
             "excalidraw-app",
@@ -1341,8 +1894,15 @@ mod tests {
         }
         // `dev-docs` is not in the workspaces globs.
         assert!(!names.iter().any(|x| x == "docs"), "{names:?}");
-        assert!(workspace_is_private(&dir, &lock, "excalidraw-app"));
-        assert!(!workspace_is_private(&dir, &lock, "@excalidraw/element"));
+        let private = |n: &str| ws.iter().find(|w| w.name == n).map(|w| w.private);
+        assert_eq!(private("excalidraw-app"), Some(true));
+        assert_eq!(private("@excalidraw/element"), Some(false));
+        assert_eq!(
+            ws.iter()
+                .find(|w| w.name == "with-nextjs")
+                .map(|w| w.dir.as_str()),
+            Some("examples/with-nextjs")
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::provenance::Provenance;
 use crate::report::{CheckState, Report, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Every rule, with its default level when the config does not name it.
@@ -75,6 +75,23 @@ pub const RULE_OPTIONS: &[(&str, &[&str])] = &[
 /// A typosquat match whose package was first published more than this many days ago is a
 /// warning, not an error (see `guard`'s typosquat step).
 pub const TYPOSQUAT_OLD_DAYS: i64 = 365;
+
+/// Install commands that run a well-known build tool rather than a file of the package. A new
+/// one is still reported by `installScripts` (node-gyp runs whatever `binding.gyp` says); the
+/// finding says it is one of these.
+pub const WELL_KNOWN_BUILD_COMMANDS: &[&str] = &[
+    "node-gyp rebuild",
+    "node-gyp-build",
+    "node-gyp-build-optional-packages",
+    "prebuild-install",
+    "prebuild-install || node-gyp rebuild",
+    "prebuild-install --runtime napi || node-gyp rebuild",
+    "node-pre-gyp install --fallback-to-build",
+    "node-pre-gyp install --fallback-to-build --update-binary",
+    "opencollective-postinstall",
+    "opencollective-postinstall || true",
+    "opencollective-postinstall || exit 0",
+];
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -321,12 +338,32 @@ impl Config {
     }
 
     /// The options of `rule`, and its level for `name` (Off when excluded or not matched).
-    pub fn rule(&self, rule: &str, name: &str) -> (Level, RuleOptions) {
+    ///
+    /// `packages` uses [`glob`] (any name, however long, can be included); `exclude` turns a
+    /// rule off, so it uses [`glob_allow`]: a name no registry accepts is never excluded.
+    pub fn rule(&self, rule: &str, name: &str) -> (Level, &RuleOptions) {
+        static NO_OPTIONS: RuleOptions = RuleOptions {
+            level: None,
+            packages: None,
+            exclude: None,
+            publish_attestation: None,
+            repositories: None,
+            owners: None,
+            workflows: None,
+            refs: None,
+            builders: None,
+            deny_self_hosted: None,
+            include_prereleases: None,
+            days: None,
+            allow: None,
+            private: None,
+            sources: None,
+        };
         let default = RULES
             .iter()
             .find(|(n, _)| *n == rule)
             .map_or(Level::Off, |(_, l)| *l);
-        let opts = self.rules.get(rule).cloned().unwrap_or_default();
+        let opts = self.rules.get(rule).unwrap_or(&NO_OPTIONS);
         let level = opts.level.unwrap_or(default);
         let included = opts
             .packages
@@ -335,7 +372,7 @@ impl Config {
         let excluded = opts
             .exclude
             .as_ref()
-            .is_some_and(|ps| ps.iter().any(|p| glob(p, name)));
+            .is_some_and(|ps| ps.iter().any(|p| glob_allow(p, name)));
         (
             if included && !excluded {
                 level
@@ -352,20 +389,52 @@ impl Config {
     }
 }
 
-/// `*` matches any run of characters; `@scope` alone matches the scope's packages.
+/// The longest package name npm accepts.
+pub const MAX_NAME_LEN: usize = 214;
+
+/// `*` matches any run of characters; `@scope` alone matches the scope's packages. Any length
+/// (see [`wildcard`]): a long name is matched like any other, so a rule's `packages` or a
+/// `private` list is never turned off by it. Lists that *allow* something use [`glob_allow`].
 pub fn glob(pattern: &str, name: &str) -> bool {
-    if pattern.starts_with('@') && !pattern.contains('/') {
-        return name.starts_with(&format!("{pattern}/"));
+    if let Some(scope) = pattern.strip_prefix('@').filter(|p| !p.contains('/')) {
+        return name
+            .strip_prefix('@')
+            .and_then(|n| n.strip_prefix(scope))
+            .is_some_and(|rest| rest.starts_with('/'));
     }
-    fn m(p: &[u8], n: &[u8]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some((b'*', rest)) => (0..=n.len()).any(|i| m(rest, &n[i..])),
-            Some((c, rest)) => n.split_first().is_some_and(|(d, nr)| c == d && m(rest, nr)),
+    wildcard(pattern, name)
+}
+
+/// [`glob`] for lists that allow, exempt or excuse (`exclude`, `allow`, exceptions): a name
+/// longer than npm accepts ([`MAX_NAME_LEN`]) matches nothing there, so it cannot be let off.
+pub fn glob_allow(pattern: &str, name: &str) -> bool {
+    name.len() <= MAX_NAME_LEN && glob(pattern, name)
+}
+
+/// `*` matches any run of bytes (`/` included); everything else matches itself. Iterative:
+/// on a mismatch only the last `*` is retried one byte further, so the cost is at most
+/// `pattern.len() × text.len()` steps, never exponential.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut i, mut j) = (0usize, 0usize);
+    // The last `*` seen, and the text position it currently swallows up to.
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == t[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
-    // Bounded: names are short; patterns with many stars are rejected by length.
-    pattern.len() <= 214 && name.len() <= 214 && m(pattern.as_bytes(), name.as_bytes())
+    p[i..].iter().all(|c| *c == b'*')
 }
 
 /// One finding, with its evidence (never empty).
@@ -407,21 +476,23 @@ impl Note {
 /// `installScripts: packument unavailable: 3 packages (a@1.0.0, b@2.0.0, c@1.2.3)`.
 pub fn summarize_notes(notes: &[Note]) -> Vec<String> {
     let mut order: Vec<(&str, &str)> = Vec::new();
-    let mut groups: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    // Packages per group in first-seen order, and the set that keeps them unique.
+    type Group<'a> = (Vec<&'a str>, HashSet<&'a str>);
+    let mut groups: HashMap<(&str, &str), Group> = HashMap::new();
     for n in notes {
         let k = (n.rule.as_str(), n.reason.as_str());
         let g = groups.entry(k).or_insert_with(|| {
             order.push(k);
-            Vec::new()
+            Default::default()
         });
-        if !n.package.is_empty() && !g.contains(&n.package.as_str()) {
-            g.push(&n.package);
+        if !n.package.is_empty() && g.1.insert(&n.package) {
+            g.0.push(&n.package);
         }
     }
     order
         .into_iter()
         .map(|k| {
-            let pkgs = &groups[&k];
+            let pkgs = &groups[&k].0;
             if pkgs.is_empty() {
                 format!("{}: {}", k.0, k.1)
             } else {
@@ -439,13 +510,78 @@ pub fn summarize_notes(notes: &[Note]) -> Vec<String> {
         .collect()
 }
 
-/// The provenance of the version published before this one (by publish time) that carried
-/// attestations, and whether it verified.
+/// The provenance of the nearest version published before this one (by publish time) whose
+/// attestations carry provenance, and whether it verified. The guard looks back past earlier
+/// versions whose attestations verify without provenance, at most [`EARLIER_LOOKBACK`] of them.
 #[derive(Debug, Clone)]
 pub struct Earlier {
+    /// `Ok(Some)`: the version with provenance; `Err`: the version whose attestations did not
+    /// verify (the search stops there); `Ok(None)`: the oldest version looked at.
     pub version: String,
     /// Verified provenance facts, or why verification failed / could not run.
     pub provenance: std::result::Result<Option<Provenance>, String>,
+    /// Earlier versions looked past: their attestations verified but had no provenance, newest
+    /// first.
+    pub without_provenance: Vec<String>,
+    /// Every earlier version that advertises attestations was looked at (with `Ok(None)`: none
+    /// has provenance). `false` when the lookback bound stopped the search.
+    pub exhausted: bool,
+}
+
+/// How many earlier versions with attestations but no provenance the guard looks past.
+pub const EARLIER_LOOKBACK: usize = 8;
+
+/// A packument's publish history, ordered once per name ([`History::of`]) and shared by every
+/// rule and every installed version of that name.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// `(publish time, version, stable)` of the versions the packument lists, by time (ties:
+    /// the higher version string first, so that newest-first walks list ties in key order).
+    by_time: Vec<(jiff::Timestamp, String, bool)>,
+    /// Publish time by version.
+    time: HashMap<String, jiff::Timestamp>,
+}
+
+impl History {
+    /// The versions of `packument` that have a publish time and a manifest.
+    pub fn of(packument: &Value) -> Self {
+        let Some(times) = packument.get("time").and_then(Value::as_object) else {
+            return Self::default();
+        };
+        let versions = packument.get("versions").and_then(Value::as_object);
+        let mut by_time: Vec<(jiff::Timestamp, String, bool)> = times
+            .iter()
+            .filter(|(k, _)| k.as_str() != "created" && k.as_str() != "modified")
+            .filter(|(k, _)| versions.is_some_and(|vs| vs.contains_key(k.as_str())))
+            .filter_map(|(k, t)| {
+                let t: jiff::Timestamp = t.as_str()?.parse().ok()?;
+                let stable = nodejs_semver::Version::parse(k.as_str())
+                    .is_ok_and(|v| v.pre_release.is_empty());
+                Some((t, k.clone(), stable))
+            })
+            .collect();
+        by_time.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(&a.1)));
+        let time = by_time.iter().map(|(t, v, _)| (v.clone(), *t)).collect();
+        Self { by_time, time }
+    }
+
+    /// Versions published strictly before `version`, newest first (prereleases and versions
+    /// that are not semver only with `prereleases`). Empty when `version` has no time.
+    pub fn earlier<'a>(
+        &'a self,
+        version: &str,
+        prereleases: bool,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        let end = self
+            .time
+            .get(version)
+            .map_or(0, |t0| self.by_time.partition_point(|(t, _, _)| t < t0));
+        self.by_time[..end]
+            .iter()
+            .rev()
+            .filter(move |(_, _, stable)| prereleases || *stable)
+            .map(|(_, v, _)| v.as_str())
+    }
 }
 
 /// The install hooks of a tarball as npm runs them.
@@ -475,6 +611,9 @@ pub struct Inputs<'a> {
     pub locked: &'a LockedPackage,
     pub report: &'a Report,
     pub packument: Option<&'a Value>,
+    /// The packument's history, when the caller ordered it once per name ([`History::of`]);
+    /// `None`: ordered here from `packument`.
+    pub history: Option<&'a History>,
     /// Why there is no packument (offline, network error, 404), when there is none.
     pub packument_error: Option<&'a str>,
     /// Version of this package in the previous lockfile ([`pair_previous`]), if it was there.
@@ -559,8 +698,34 @@ pub fn normalize_repo(url: &str) -> Option<String> {
     Some(format!("https://{}/{}/{}", host, o, r).to_lowercase())
 }
 
-fn owner_of(repo: &str) -> Option<&str> {
-    repo.trim_start_matches("https://").split('/').nth(1)
+/// `host/owner` of a normalised repository URL (`https://github.com/o/r` → `github.com/o`).
+fn host_owner(repo: &str) -> Option<String> {
+    let mut parts = repo.strip_prefix("https://")?.split('/');
+    let (host, owner) = (parts.next()?, parts.next()?);
+    (!host.is_empty() && !owner.is_empty()).then(|| format!("{host}/{owner}"))
+}
+
+/// An `owners` entry as `host/owner`, lower-cased: `acme` is `github.com/acme`;
+/// `gitlab.com/acme`, `https://gitlab.com/acme` and `git@gitlab.com:acme` name that host.
+fn normalize_owner(x: &str) -> Option<String> {
+    let x = x.trim().trim_end_matches('/');
+    let x = x.strip_prefix("git+").unwrap_or(x);
+    let rest = if let Some(i) = x.find("://") {
+        let r = &x[i + 3..];
+        r.rsplit_once('@').map_or(r, |(_, r)| r).to_string()
+    } else if let Some(r) = x.strip_prefix("git@") {
+        r.replacen(':', "/", 1)
+    } else {
+        x.to_string()
+    };
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    let (host, owner) = match parts.as_slice() {
+        [owner] => ("github.com", *owner),
+        [host, owner] => (*host, *owner),
+        _ => return None,
+    };
+    let host = host.split(':').next().unwrap_or(host);
+    Some(format!("{host}/{owner}").to_lowercase())
 }
 
 fn major(v: &str) -> Option<u64> {
@@ -600,10 +765,10 @@ fn squash_blanks(s: &str) -> String {
 }
 
 /// The install hooks a packument version manifest declares; `None` when they are unknown (an
-/// abbreviated manifest that says `hasInstallScript`).
+/// abbreviated manifest that says `hasInstallScript`). With `gypfile: true` and neither
+/// `install` nor `preinstall`, npm's implied `install: node-gyp rebuild` is one of them.
 fn manifest_hooks(m: &Value) -> Option<Vec<(String, String)>> {
-    let abbreviated = m.get("_id").is_none() && m.get("scripts").is_none();
-    if abbreviated {
+    if crate::scan::is_abbreviated(m) {
         return (m.get("hasInstallScript") != Some(&Value::Bool(true))).then(Vec::new);
     }
     let gyp = m.get("gypfile") == Some(&Value::Bool(true));
@@ -654,6 +819,17 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
     };
     let r = i.report;
     let m = manifest(i.packument, version);
+    let owned_history;
+    let history = match i.history {
+        Some(h) => Some(h),
+        None => {
+            owned_history = i.packument.map(History::of);
+            owned_history.as_ref()
+        }
+    };
+    let previous_by_time = |prereleases: bool| {
+        history.and_then(|h| h.earlier(version, prereleases).next().map(str::to_string))
+    };
 
     // verification: the audit verdict itself.
     let (lvl, _) = cfg.rule("verification", name);
@@ -750,7 +926,10 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                     .as_ref()
                     .is_some_and(|l| l.iter().any(|x| normalize_repo(x).as_deref() == Some(s)))
                     || o.owners.as_ref().is_some_and(|l| {
-                        owner_of(s).is_some_and(|ow| l.iter().any(|x| x.eq_ignore_ascii_case(ow)))
+                        host_owner(s).is_some_and(|ho| {
+                            l.iter()
+                                .any(|x| normalize_owner(x).as_deref() == Some(ho.as_str()))
+                        })
                     })
             };
             let allowed_ev = format!(
@@ -885,7 +1064,19 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                         format!("{version}: {}", prov_evidence().join("; ")),
                     ],
                 ),
-                Ok(None) => {}
+                // No earlier version has provenance, as far as the search went.
+                Ok(None) if e.exhausted => {}
+                Ok(None) => {
+                    if reg_lvl != Level::Off {
+                        note(
+                            "provenanceRegression",
+                            format!(
+                                "the {} nearest earlier versions with attestations have no provenance; older versions were not checked",
+                                e.without_provenance.len().max(1)
+                            ),
+                        );
+                    }
+                }
                 Err(why) => push(
                     "provenanceRegression",
                     reg_lvl.min(Level::Warn),
@@ -896,6 +1087,28 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                     vec![why.clone()],
                 ),
             }
+        }
+        if let (true, Err(why)) = (has_provenance && cont_lvl != Level::Off, &e.provenance) {
+            note(
+                "provenanceContinuity",
+                format!(
+                    "the provenance of {name}@{} (the version to compare with) did not verify: {why}",
+                    e.version
+                ),
+            );
+        }
+        if let (true, Ok(None), false) = (
+            has_provenance && cont_lvl != Level::Off,
+            &e.provenance,
+            e.exhausted,
+        ) {
+            note(
+                "provenanceContinuity",
+                format!(
+                    "the {} nearest earlier versions with attestations have no provenance; older versions were not checked",
+                    e.without_provenance.len().max(1)
+                ),
+            );
         }
         if let (true, Some(now), Ok(Some(before))) =
             (has_provenance, r.provenance.as_ref(), &e.provenance)
@@ -1002,7 +1215,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
     let allowed = o
         .allow
         .as_ref()
-        .is_some_and(|l| l.iter().any(|p| glob(p, name)));
+        .is_some_and(|l| l.iter().any(|p| glob_allow(p, name)));
     if lvl != Level::Off && !allowed {
         let (cur, cur_from) = match (i.tarball_hooks, m) {
             (Some(t), _) => (
@@ -1018,10 +1231,16 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
         };
         let baseline = match i.previous_version {
             Some(pv) if pv != version => Some((pv.to_string(), "in the previous lockfile")),
-            _ => previous_by_time(i.packument, version, true).map(|v| (v, "published before")),
+            _ => previous_by_time(true).map(|v| (v, "published before")),
         };
         if i.packument.is_none() {
             note("installScripts", no_packument());
+        } else if i.tarball_hooks.is_none() && m.is_none() {
+            // Nothing says which hooks this version has: not "new", not "none".
+            note(
+                "installScripts",
+                "this version is not in the packument and its tarball was not read".into(),
+            );
         } else if let Some(cur) = cur {
             let prev = match &baseline {
                 None => Some(Some(Vec::new())),
@@ -1057,11 +1276,19 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                             }
                             None => "first published version".into(),
                         };
+                        let mut ev = vec![before, format!("hooks read from {cur_from}")];
+                        for (h, c) in &new {
+                            if WELL_KNOWN_BUILD_COMMANDS.contains(&squash_blanks(c).as_str()) {
+                                ev.push(format!(
+                                    "{h}: {c} is a well-known build command (it still runs what the package's build files say)"
+                                ));
+                            }
+                        }
                         push(
                             "installScripts",
                             lvl,
                             format!("new install script: {}", hooks_text(&new)),
-                            vec![before, format!("hooks read from {cur_from}")],
+                            ev,
                         );
                     }
                 }
@@ -1103,7 +1330,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                 "this version is not in the packument".into(),
             ),
             (Some(_), Some(cur)) => {
-                if let Some(prev) = previous_by_time(i.packument, version, false) {
+                if let Some(prev) = previous_by_time(false) {
                     let pm = manifest(i.packument, &prev);
                     let user = |v: &Value| {
                         v.pointer("/_npmUser/name")
@@ -1161,10 +1388,15 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
 /// and installScripts for a remote tarball that was read (there is no registry history to
 /// compare with, so any hook is reported). Typosquatting, advisories and dependency confusion
 /// apply by name in `guard`.
+///
+/// `own`: the package is part of the project itself (a workspace, or a link to a directory
+/// inside the project, as npm records workspaces): requireProvenance does not apply to the
+/// project's own code.
 pub fn evaluate_non_registry(
     cfg: &Config,
     p: &LockedPackage,
     tarball_hooks: Option<&TarballHooks>,
+    own: bool,
 ) -> Vec<Finding> {
     let (what, location) = match &p.source {
         Source::Registry => return Vec::new(),
@@ -1176,7 +1408,7 @@ pub fn evaluate_non_registry(
     };
     let mut out = Vec::new();
     let (lvl, _) = cfg.rule("requireProvenance", &p.name);
-    if lvl != Level::Off {
+    if lvl != Level::Off && !own {
         out.push(Finding {
             rule: "requireProvenance".into(),
             level: lvl,
@@ -1194,7 +1426,7 @@ pub fn evaluate_non_registry(
     let allowed = o
         .allow
         .as_ref()
-        .is_some_and(|l| l.iter().any(|x| glob(x, &p.name)));
+        .is_some_and(|l| l.iter().any(|x| glob_allow(x, &p.name)));
     if let (false, false, Some(t)) = (lvl == Level::Off, allowed, tarball_hooks) {
         if !t.hooks.is_empty() {
             out.push(Finding {
@@ -1252,65 +1484,24 @@ pub fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// The install-time scripts of a version manifest: `preinstall`, `install`, `postinstall`,
-/// and npm's implied `install: node-gyp rebuild` when `gypfile: true` and neither `install`
-/// nor `preinstall` is given (`scan::install_scripts`).
-pub fn install_scripts(manifest: &Value) -> Vec<(String, String)> {
-    manifest_hooks(manifest).unwrap_or_default()
-}
-
-/// The version published just before `version` (by publish time), if the packument says.
-pub fn previous_by_time(
-    packument: Option<&Value>,
-    version: &str,
-    prereleases: bool,
-) -> Option<String> {
-    earlier_versions(packument, version, prereleases)
-        .into_iter()
-        .next()
-}
-
-/// Versions published before `version`, newest first.
+/// Versions published before `version`, newest first (a one-off [`History`]; callers that ask
+/// for several versions of a name build the history once).
 pub fn earlier_versions(
     packument: Option<&Value>,
     version: &str,
     prereleases: bool,
 ) -> Vec<String> {
-    let Some(times) = packument
-        .and_then(|p| p.get("time"))
-        .and_then(Value::as_object)
-    else {
-        return Vec::new();
-    };
-    let Some(t0) = times
-        .get(version)
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-    else {
-        return Vec::new();
-    };
-    let versions = packument
-        .and_then(|p| p.get("versions"))
-        .and_then(Value::as_object);
-    let mut v: Vec<(jiff::Timestamp, String)> = times
-        .iter()
-        .filter(|(k, _)| {
-            k.as_str() != "created" && k.as_str() != "modified" && k.as_str() != version
-        })
-        .filter(|(k, _)| versions.is_some_and(|vs| vs.contains_key(k.as_str())))
-        .filter(|(k, _)| {
-            prereleases
-                || nodejs_semver::Version::parse(k.as_str()).is_ok_and(|v| v.pre_release.is_empty())
-        })
-        .filter_map(|(k, t)| Some((t.as_str()?.parse().ok()?, k.clone())))
-        .filter(|(t, _)| *t < t0)
-        .collect();
-    v.sort_by_key(|e| std::cmp::Reverse(e.0));
-    v.into_iter().map(|(_, k)| k).collect()
+    packument.map_or_else(Vec::new, |p| {
+        History::of(p)
+            .earlier(version, prereleases)
+            .map(str::to_string)
+            .collect()
+    })
 }
 
 fn exception_matches(e: &Exception, f: &Finding) -> bool {
-    let pkg_ok = glob(&e.package, &f.name) || e.package == format!("{}@{}", f.name, f.version);
+    let pkg_ok = glob_allow(&e.package, &f.name)
+        || (f.name.len() <= MAX_NAME_LEN && e.package == format!("{}@{}", f.name, f.version));
     pkg_ok && (e.rules.is_empty() || e.rules.contains(&f.rule))
 }
 
@@ -1390,6 +1581,38 @@ mod tests {
         assert!(!glob("@corp", "@corpx/y"));
         assert!(glob("lodash*", "lodash.merge"));
         assert!(!glob("react", "react-dom"));
+        assert!(glob("a*b*c", "a-x-b-y-c"));
+        assert!(!glob("a*b*c", "a-x-c-y-b"));
+        assert!(glob("**", ""));
+        // Iterative: a pattern built to backtrack finishes (the old recursion took 2^n steps).
+        let text = "a".repeat(200);
+        let pattern = format!("{}b", "*a".repeat(40));
+        assert!(!wildcard(&pattern, &text));
+        assert!(wildcard(&format!("{}a", "*a".repeat(40)), &text));
+        // Any length matches `packages` / `private`, but nothing over npm's limit is let off.
+        let long = format!("evil-{}", "x".repeat(MAX_NAME_LEN));
+        assert!(glob("evil-*", &long));
+        assert!(!glob_allow("evil-*", &long));
+        assert!(glob_allow("evil-*", "evil-x"));
+    }
+
+    #[test]
+    fn owners_name_a_host_and_an_owner() {
+        assert_eq!(
+            host_owner("https://github.com/acme/pkg").as_deref(),
+            Some("github.com/acme")
+        );
+        for (x, want) in [
+            ("acme", "github.com/acme"),
+            ("Acme", "github.com/acme"),
+            ("gitlab.com/acme", "gitlab.com/acme"),
+            ("https://gitlab.com/acme/", "gitlab.com/acme"),
+            ("git@gitlab.com:acme", "gitlab.com/acme"),
+            ("git+https://user@gitlab.com/acme", "gitlab.com/acme"),
+        ] {
+            assert_eq!(normalize_owner(x).as_deref(), Some(want), "{x}");
+        }
+        assert_eq!(normalize_owner("a/b/c"), None);
     }
 
     #[test]
@@ -1535,6 +1758,7 @@ mod rule_tests {
             locked: l,
             report: r,
             packument: p,
+            history: None,
             packument_error: None,
             previous_version: None,
             earlier: None,
@@ -1668,6 +1892,8 @@ mod rule_tests {
         let earlier = Earlier {
             version: "1.0.0".into(),
             provenance: Ok(Some(prov("https://github.com/acme/pkg"))),
+            without_provenance: Vec::new(),
+            exhausted: true,
         };
         // Regression: the earlier version had verified provenance, this one has none.
         let r = report(None);
@@ -1710,6 +1936,59 @@ mod rule_tests {
             .findings
             .iter()
             .any(|f| f.rule == "provenanceContinuity"));
+    }
+
+    #[test]
+    fn regression_lookback_that_stopped_is_noted_not_passed() {
+        let (l, doc) = (locked("pkg", "2.0.0"), packument());
+        let r = report(None);
+        let c = Config::default();
+        // Every earlier version with attestations was looked at: none had provenance.
+        let done = Earlier {
+            version: "1.0.0".into(),
+            provenance: Ok(None),
+            without_provenance: vec!["1.0.0".into()],
+            exhausted: true,
+        };
+        let mut i = inputs(&l, &r, Some(&doc));
+        i.earlier = Some(&done);
+        let o = run(&c, &i);
+        assert!(!o.findings.iter().any(|f| f.rule == "provenanceRegression"));
+        assert!(!o.notes.iter().any(|n| n.rule == "provenanceRegression"));
+        // The lookback bound stopped the search: said, not silently passed.
+        let stopped = Earlier {
+            exhausted: false,
+            without_provenance: vec!["1.0.0".into(); EARLIER_LOOKBACK],
+            ..done.clone()
+        };
+        i.earlier = Some(&stopped);
+        let o = run(&c, &i);
+        let n = o
+            .notes
+            .iter()
+            .find(|n| n.rule == "provenanceRegression")
+            .expect("a note");
+        assert!(
+            n.reason.contains("the 8 nearest earlier versions"),
+            "{}",
+            n.reason
+        );
+        // An earlier version whose attestations did not verify: a warning, with why.
+        let failed = Earlier {
+            version: "1.0.0".into(),
+            provenance: Err("ERR_PROV_SUBJECT: subject mismatch".into()),
+            without_provenance: Vec::new(),
+            exhausted: true,
+        };
+        i.earlier = Some(&failed);
+        let o = run(&c, &i);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "provenanceRegression")
+            .expect("a finding");
+        assert_eq!(f.level, Level::Warn);
+        assert!(f.evidence.iter().any(|e| e.contains("ERR_PROV_SUBJECT")));
     }
 
     #[test]
@@ -1765,29 +2044,35 @@ mod rule_tests {
         l.source = Source::Git {
             url: "git+ssh://git@github.com/example/from-git.git#0123".into(),
         };
-        assert!(evaluate_non_registry(&Config::default(), &l, None).is_empty());
+        assert!(evaluate_non_registry(&Config::default(), &l, None, false).is_empty());
         let c = cfg(
             json!({"rules": {"requireProvenance": {"level": "error", "packages": ["from-*"]}}}),
         );
-        let f = evaluate_non_registry(&c, &l, None);
+        let f = evaluate_non_registry(&c, &l, None, false);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].message, "git dependency: no provenance can exist");
         assert!(f[0].evidence[0].contains("git+ssh://"));
         l.source = Source::Tarball {
             url: "https://example.com/x.tgz".into(),
         };
-        assert!(evaluate_non_registry(&c, &l, None)[0]
+        assert!(evaluate_non_registry(&c, &l, None, false)[0]
             .message
             .starts_with("remote tarball dependency"));
         let hooks = TarballHooks {
             hooks: vec![("postinstall".into(), "node x.js".into())],
             binding_gyp_implied: false,
         };
-        let f = evaluate_non_registry(&Config::default(), &l, Some(&hooks));
+        let f = evaluate_non_registry(&Config::default(), &l, Some(&hooks), false);
         assert_eq!(
             f[0].message,
             "install script in a remote tarball dependency: postinstall: node x.js"
         );
+        // The project's own code (a workspace or a link inside the project) needs no provenance.
+        l.source = Source::Link {
+            path: "packages/a".into(),
+        };
+        assert_eq!(evaluate_non_registry(&c, &l, None, false).len(), 1);
+        assert!(evaluate_non_registry(&c, &l, None, true).is_empty());
     }
 
     #[test]
@@ -1846,14 +2131,20 @@ mod rule_tests {
     fn binding_gyp_only_without_install_or_preinstall() {
         let m = json!({"_id": "x", "gypfile": true, "scripts": {"preinstall": "node p.js"}});
         assert_eq!(
-            install_scripts(&m),
-            [("preinstall".into(), "node p.js".into())]
+            manifest_hooks(&m),
+            Some(vec![("preinstall".into(), "node p.js".into())])
         );
         let m = json!({"_id": "x", "gypfile": true});
         assert_eq!(
-            install_scripts(&m),
-            [("install".into(), "node-gyp rebuild".into())]
+            manifest_hooks(&m),
+            Some(vec![("install".into(), "node-gyp rebuild".into())])
         );
+        // Abbreviated: unknown when it says hasInstallScript, none otherwise.
+        assert_eq!(
+            manifest_hooks(&json!({"name": "x", "hasInstallScript": true})),
+            None
+        );
+        assert_eq!(manifest_hooks(&json!({"name": "x"})), Some(vec![]));
     }
 
     #[test]

@@ -1,12 +1,10 @@
 //! Static signals in an npm package. Package code is never executed: everything here reads
 //! manifests and text.
 //!
-//! Three families:
-//!
-//! - **Install scripts** (`install-script`, `new-install-script`): `preinstall`/`install`/
-//!   `postinstall`, plus the `install: node-gyp rebuild` npm runs for a `binding.gyp`; a hook is
-//!   *new* when the previous version did not have it (or had another command). An allow-list of
-//!   well-known build commands (and of package names the caller trusts) turns a new hook into info.
+//! - **Install scripts**: [`install_scripts`] lists the hooks npm runs (`preinstall`/`install`/
+//!   `postinstall`, plus the `install: node-gyp rebuild` it implies for a `binding.gyp`). Whether
+//!   a hook is *new* is the policy's `installScripts` rule (`policy::evaluate`), the only place
+//!   that compares hooks between versions.
 //! - **Manifest confusion** (`manifest-confusion`): the registry's version manifest against the
 //!   tarball's `package.json` for name, version, scripts, dependencies and bin, after undoing
 //!   what npm itself changes at publish (see [`manifest_confusion`]).
@@ -52,8 +50,13 @@
 //! | `code.wallet-drainer` | wallet atoms (`window.ethereum`, `ethereum.request`, `eth_sendTransaction`, `eth_requestAccounts`, `signAndSendTransaction`, `window.solana`) + (`fetch`/`XMLHttpRequest.prototype` hooks or strong obfuscation) | error | error | warning |
 //! | `code.geo-sabotage` | geo-IP service (`ipgeolocation.io`, `ipapi.co`, `ip-api.com`, `ipinfo.io`, …) + file writes/deletes + directory walking | error | error | warning |
 //!
+//! | `code.unread` | an install-script target or entry point (or a file either reaches) that was not read as text: over the per-file cap or the text budget, binary (a NUL byte), a binary file type (`node x.png`), or over the scan budget. A `.node` native addon loaded as an entry point is not code the scan can read: listed, not a finding. `*.json` is data (Node parses it, never runs it) | error | warning | – |
+//!
 //! Each finding names its file and carries a one-line excerpt (`decoded: …` when the atom was in
 //! decoded text). One finding per rule and file.
+//!
+//! What runs what ([`Contexts`]) is worked out once per package and shared by [`scan_code_in`]
+//! and [`unread_files_in`].
 
 use crate::tarball::{
     entry_points, normalize_rel, resolve_candidates, script_paths, Package, INSTALL_HOOKS,
@@ -73,16 +76,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     rename_all_fields = "camelCase"
 )]
 pub enum Signal {
-    /// An install hook.
-    InstallScript { hook: String, command: String },
-    /// `binding.gyp` without an `install`/`preinstall` script: npm runs `node-gyp rebuild`.
-    BindingGyp,
-    /// An install hook the previous version did not have (or had with another command).
-    NewInstallScript {
-        hook: String,
-        command: String,
-        previous: Option<String>,
-    },
     /// The registry manifest and the tarball's package.json disagree.
     ManifestMismatch {
         field: String,
@@ -101,7 +94,7 @@ pub enum Signal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
-    /// Stable id: `install-script`, `new-install-script`, `manifest-confusion`, `code.…`.
+    /// Stable id: `manifest-confusion`, `code.…`.
     pub rule: String,
     /// `error`, `warning` or `info`.
     pub severity: String,
@@ -116,47 +109,6 @@ pub struct Finding {
 // ---------------------------------------------------------------------------------------------
 // Install scripts
 // ---------------------------------------------------------------------------------------------
-
-/// Commands and packages whose install scripts are expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowList {
-    /// Package names (exact).
-    pub packages: Vec<String>,
-    /// Commands (compared with runs of blanks collapsed).
-    pub commands: Vec<String>,
-}
-
-/// Build commands that run a well-known tool, not a file of the package.
-pub const ALLOWED_COMMANDS: &[&str] = &[
-    "node-gyp rebuild",
-    "node-gyp-build",
-    "node-gyp-build-optional-packages",
-    "prebuild-install",
-    "prebuild-install || node-gyp rebuild",
-    "prebuild-install --runtime napi || node-gyp rebuild",
-    "node-pre-gyp install --fallback-to-build",
-    "node-pre-gyp install --fallback-to-build --update-binary",
-    "opencollective-postinstall",
-    "opencollective-postinstall || true",
-    "opencollective-postinstall || exit 0",
-];
-
-impl Default for AllowList {
-    fn default() -> Self {
-        Self {
-            packages: Vec::new(),
-            commands: ALLOWED_COMMANDS.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-}
-
-impl AllowList {
-    /// Whether this command of this package is expected.
-    pub fn allows(&self, package: &str, command: &str) -> bool {
-        let c = squash(command);
-        self.packages.iter().any(|p| p == package) || self.commands.iter().any(|a| squash(a) == c)
-    }
-}
 
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -190,135 +142,14 @@ pub fn install_scripts(manifest: &Value, has_binding_gyp: bool) -> Vec<(String, 
     out
 }
 
-/// `install-script` info findings for a package's own hooks.
-pub fn install_script_findings(pkg: &Package) -> Vec<Finding> {
-    let name = pkg_name(&pkg.manifest);
-    let allow = AllowList::default();
-    let implied = pkg.has_binding_gyp
-        && script(&pkg.manifest, "install").is_none()
-        && script(&pkg.manifest, "preinstall").is_none();
-    install_scripts(&pkg.manifest, pkg.has_binding_gyp)
-        .into_iter()
-        .map(|(hook, command)| {
-            let gyp = implied && hook == "install";
-            let mut evidence = if gyp {
-                "install: node-gyp rebuild (implied by binding.gyp)".to_string()
-            } else {
-                format!("{hook}: {}", clip(&command, 200))
-            };
-            if allow.allows(name, &command) {
-                evidence.push_str(" (allow-listed command)");
-            }
-            Finding {
-                rule: "install-script".into(),
-                severity: "info".into(),
-                evidence,
-                file: Some(if gyp {
-                    "binding.gyp".into()
-                } else {
-                    "package.json".into()
-                }),
-                signal: if gyp {
-                    Signal::BindingGyp
-                } else {
-                    Signal::InstallScript { hook, command }
-                },
-            }
-        })
-        .collect()
-}
-
 fn pkg_name(m: &Value) -> &str {
     m.get("name").and_then(Value::as_str).unwrap_or("")
 }
 
 /// A packument version manifest is abbreviated ("corgi") when it has neither `_id` nor `scripts`:
 /// then only `hasInstallScript` tells about hooks.
-fn is_abbreviated(m: &Value) -> bool {
+pub fn is_abbreviated(m: &Value) -> bool {
     m.get("_id").is_none() && m.get("scripts").is_none()
-}
-
-/// Hooks of a packument manifest: `Ok(map)` when listed, `Err(hasInstallScript)` when abbreviated.
-fn hooks(m: &Value) -> std::result::Result<BTreeMap<String, String>, bool> {
-    if is_abbreviated(m) {
-        return Err(m.get("hasInstallScript") == Some(&Value::Bool(true)));
-    }
-    Ok(install_scripts(m, false).into_iter().collect())
-}
-
-/// Install hooks of `current` that `previous` (the version before it) did not have, or had with
-/// another command. Both are packument version manifests; `previous: None` (a first version)
-/// gives nothing. Severity: `warning`, `info` when allow-listed.
-pub fn new_install_scripts(current: &Value, previous: Option<&Value>) -> Vec<Finding> {
-    new_install_scripts_with(current, previous, &AllowList::default())
-}
-
-/// [`new_install_scripts`] with the caller's allow-list.
-pub fn new_install_scripts_with(
-    current: &Value,
-    previous: Option<&Value>,
-    allow: &AllowList,
-) -> Vec<Finding> {
-    let Some(previous) = previous else {
-        return Vec::new();
-    };
-    compare_hooks(pkg_name(current), hooks(current), hooks(previous), allow)
-}
-
-fn compare_hooks(
-    name: &str,
-    cur: std::result::Result<BTreeMap<String, String>, bool>,
-    prev: std::result::Result<BTreeMap<String, String>, bool>,
-    allow: &AllowList,
-) -> Vec<Finding> {
-    let mk = |hook: &str, command: &str, previous: Option<String>| {
-        let allowed = allow.allows(name, command);
-        let evidence = match &previous {
-            Some(p) => format!(
-                "{hook} changed from {:?} to {:?}",
-                clip(p, 200),
-                clip(command, 200)
-            ),
-            None => format!("new {hook}: {}", clip(command, 200)),
-        };
-        Finding {
-            rule: "new-install-script".into(),
-            severity: if allowed { "info" } else { "warning" }.into(),
-            evidence: if allowed {
-                format!("{evidence} (allow-listed)")
-            } else {
-                evidence
-            },
-            file: Some("package.json".into()),
-            signal: Signal::NewInstallScript {
-                hook: hook.into(),
-                command: command.into(),
-                previous,
-            },
-        }
-    };
-    match (cur, prev) {
-        (Ok(c), Ok(p)) => c
-            .iter()
-            .filter_map(|(h, cmd)| match p.get(h) {
-                None => Some(mk(h, cmd, None)),
-                Some(old) if squash(old) != squash(cmd) => Some(mk(h, cmd, Some(old.clone()))),
-                Some(_) => None,
-            })
-            .collect(),
-        (Ok(c), Err(false)) => c.iter().map(|(h, cmd)| mk(h, cmd, None)).collect(),
-        (Err(true), Ok(p)) if p.is_empty() => vec![mk(
-            "install",
-            "(abbreviated manifest: hasInstallScript)",
-            None,
-        )],
-        (Err(true), Err(false)) => vec![mk(
-            "install",
-            "(abbreviated manifest: hasInstallScript)",
-            None,
-        )],
-        _ => Vec::new(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1248,71 +1079,102 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
-/// Resolve a package-relative path the way Node would, against the kept texts.
-fn resolve(pkg: &Package, p: &str) -> Option<String> {
-    resolve_candidates(p)
-        .into_iter()
-        .find(|c| pkg.texts.contains_key(c))
-}
-
 fn dir_of(p: &str) -> &str {
     p.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-/// Context of every kept file: install targets, entry points, what they reach.
-fn contexts(pkg: &Package) -> BTreeMap<String, Ctx> {
-    let mut ctx: BTreeMap<String, Ctx> = BTreeMap::new();
-    let mut queue: VecDeque<(String, Ctx)> = VecDeque::new();
-    for p in script_paths(&pkg.manifest) {
-        if let Some(f) = resolve(pkg, &p) {
-            queue.push_back((f, Ctx::Install));
-        }
-    }
-    for p in entry_points(&pkg.manifest) {
-        if let Some(f) = resolve(pkg, &p) {
-            queue.push_back((f, Ctx::Entry));
-        }
-    }
-    let mut steps = 0usize;
-    while let Some((file, c)) = queue.pop_front() {
-        if ctx.get(&file).is_some_and(|old| *old <= c) {
-            continue;
-        }
-        ctx.insert(file.clone(), c);
-        steps += 1;
-        if steps > MAX_REACH {
-            break;
-        }
-        let Some(text) = pkg.texts.get(&file) else {
-            continue;
+/// What runs what in one package: the context of every file an install hook or an entry point
+/// runs or reaches, split into files whose text was kept (scanned) and files that were not
+/// read (`code.unread`). Built once per package ([`Contexts::of`]).
+pub struct Contexts {
+    /// Kept texts with their context.
+    read: BTreeMap<String, Ctx>,
+    /// Files install hooks or entry points run (or reach) whose text was not kept.
+    unread: BTreeMap<String, Ctx>,
+}
+
+impl Contexts {
+    /// Steps:
+    /// 1. Install-hook words (`node ./x.js`) are install targets; `main`, `bin`, `exports`,
+    ///    `module`, `browser` entry points. Each resolves as Node would (as is, `.js`, `.cjs`,
+    ///    `.mjs`, `/index.*`) against the package's files — all of them, not only kept texts,
+    ///    so an extensionless or binary-named file Node would run is not skipped for a later
+    ///    candidate.
+    /// 2. From each kept text, relative `require`/`import` specifiers (and, from install
+    ///    targets, string literals naming script files) reach more files, in the same context
+    ///    (install wins over entry). At most [`MAX_REACH`] files.
+    /// 3. A file reached that was not read goes to the unread list with its context.
+    pub fn of(pkg: &Package) -> Self {
+        let files = pkg.file_index();
+        let resolve = |p: &str| {
+            resolve_candidates(p)
+                .into_iter()
+                .find(|c| files.contains_key(c.as_str()))
         };
-        let dir = dir_of(&file);
-        let mut specs: Vec<String> = Vec::new();
-        if let Some(r) = &*REQ_RE {
-            specs.extend(
-                r.captures_iter(text)
-                    .take(500)
-                    .filter_map(|c| c.get(1))
-                    .filter_map(|m| normalize_rel(&format!("{dir}/{}", m.as_str()))),
-            );
+        let mut read: BTreeMap<String, Ctx> = BTreeMap::new();
+        let mut unread: BTreeMap<String, Ctx> = BTreeMap::new();
+        let mut queue: VecDeque<(String, Ctx)> = VecDeque::new();
+        // 1.
+        for p in script_paths(&pkg.manifest) {
+            if let Some(f) = resolve(&p) {
+                queue.push_back((f, Ctx::Install));
+            }
         }
-        if c == Ctx::Install {
-            if let Some(r) = &*FILE_LIT_RE {
-                for m in r.captures_iter(text).take(500).filter_map(|c| c.get(1)) {
-                    specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
-                    specs.extend(normalize_rel(m.as_str()));
+        for p in entry_points(&pkg.manifest) {
+            if let Some(f) = resolve(&p) {
+                queue.push_back((f, Ctx::Entry));
+            }
+        }
+        // 2.
+        let mut steps = 0usize;
+        while let Some((file, c)) = queue.pop_front() {
+            let Some(text) = pkg.texts.get(&file) else {
+                // 3.
+                let old = unread.entry(file).or_insert(c);
+                *old = (*old).min(c);
+                continue;
+            };
+            if read.get(&file).is_some_and(|old| *old <= c) {
+                continue;
+            }
+            read.insert(file.clone(), c);
+            steps += 1;
+            if steps > MAX_REACH {
+                break;
+            }
+            let dir = dir_of(&file);
+            let mut specs: Vec<String> = Vec::new();
+            if let Some(r) = &*REQ_RE {
+                specs.extend(
+                    r.captures_iter(text)
+                        .take(500)
+                        .filter_map(|c| c.get(1))
+                        .filter_map(|m| normalize_rel(&format!("{dir}/{}", m.as_str()))),
+                );
+            }
+            if c == Ctx::Install {
+                if let Some(r) = &*FILE_LIT_RE {
+                    for m in r.captures_iter(text).take(500).filter_map(|c| c.get(1)) {
+                        specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
+                        specs.extend(normalize_rel(m.as_str()));
+                    }
+                }
+            }
+            for s in specs {
+                if let Some(f) = resolve(&s) {
+                    let seen = read.get(&f).or_else(|| unread.get(&f));
+                    if seen.is_none_or(|old| *old > c) {
+                        queue.push_back((f, c));
+                    }
                 }
             }
         }
-        for s in specs {
-            if let Some(f) = resolve(pkg, &s) {
-                if ctx.get(&f).is_none_or(|old| *old > c) {
-                    queue.push_back((f, c));
-                }
-            }
-        }
+        Self { read, unread }
     }
-    ctx
+
+    fn of_file(&self, path: &str) -> Ctx {
+        self.read.get(path).copied().unwrap_or(Ctx::Other)
+    }
 }
 
 /// Severity one step lower.
@@ -1640,12 +1502,39 @@ fn rules(f: &Facts, ctx: Ctx, shell: bool) -> Vec<Ruled> {
 
 /// Static code scan of a package (see the module docs for the steps, rules and triggers).
 pub fn scan_code(pkg: &Package) -> Vec<Finding> {
+    scan_code_in(pkg, &Contexts::of(pkg))
+}
+
+/// `code.unread` for one file an install hook or entry point runs.
+fn unread_finding(path: &str, size: u64, c: Ctx, why: &str) -> Finding {
+    Finding {
+        rule: "code.unread".into(),
+        severity: if c == Ctx::Install {
+            "error"
+        } else {
+            "warning"
+        }
+        .into(),
+        evidence: format!(
+            "{} {path} ({size} bytes) was not read, {why}: its code was not scanned",
+            c.label()
+        ),
+        file: Some(path.to_string()),
+        signal: Signal::SuspiciousCode {
+            file: path.to_string(),
+            rule: "code.unread".into(),
+            excerpt: String::new(),
+        },
+    }
+}
+
+/// [`scan_code`] with the package's [`Contexts`] already worked out.
+pub fn scan_code_in(pkg: &Package, cx: &Contexts) -> Vec<Finding> {
     // 1. What runs what.
-    let ctx = contexts(pkg);
     let mut files: Vec<(&String, &String, Ctx)> = pkg
         .texts
         .iter()
-        .map(|(p, t)| (p, t, ctx.get(p).copied().unwrap_or(Ctx::Other)))
+        .map(|(p, t)| (p, t, cx.of_file(p)))
         .collect();
     files.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(b.0)));
 
@@ -1681,7 +1570,8 @@ pub fn scan_code(pkg: &Package) -> Vec<Finding> {
         }
         true
     };
-    // 2-3. Hook commands, then files by context.
+    // 2-3. Hook commands, then files by context (install targets and entry points first, so
+    // the budget is spent on them before anything else).
     for (hook, command) in install_scripts(&pkg.manifest, false) {
         // The command text itself runs in a shell.
         one(
@@ -1695,8 +1585,15 @@ pub fn scan_code(pkg: &Package) -> Vec<Finding> {
     let mut skipped = 0usize;
     for (p, t, c) in files {
         let shell = p.ends_with(".sh");
-        if !one(p, t, c, shell, &mut out) {
+        if one(p, t, c, shell, &mut out) {
+            continue;
+        }
+        if c == Ctx::Other {
             skipped += 1;
+        } else {
+            // Code that runs, hidden from the scan by what came before it: a finding.
+            let why = format!("the package's scan budget of {SCAN_BUDGET} bytes was spent");
+            out.push((c, unread_finding(p, t.len() as u64, c, &why)));
         }
     }
     if skipped > 0 {
@@ -1736,100 +1633,59 @@ pub fn scan_code(pkg: &Package) -> Vec<Finding> {
         .collect()
 }
 
-/// Files the tarball reader listed but did not keep (`too-large-to-read`: over the per-file
-/// cap; `text-budget`: over the total text budget), so the code scan never saw them.
+/// Files of the package whose text was not kept, so the code scan never saw them.
 ///
-/// An install-script target or an entry point among them is a `code.unread` warning naming
-/// the file, its size and why; the others come back as `path (reason)` strings for the
-/// caller's "not checked" list.
+/// An install-script target or an entry point (or a file one of them reaches) among them is a
+/// `code.unread` finding naming the file, its size and why — whatever the reason: over the
+/// per-file cap, over the text budget, binary, or a binary file type named as code
+/// (`node x.png` runs it as JavaScript). Severity `error` for install context, `warning` for
+/// entry points. Not findings: a `.node` entry point (a native addon: listed, as it cannot be
+/// scanned), `*.json` (data, parsed by Node, never run). Other files the reader tried and did not
+/// keep come back as `path (reason)` strings for the caller's "not checked" list.
+///
+/// Works from [`Package::files`] (each file carries its own reason), so the capped anomaly
+/// list cannot hide one.
 pub fn unread_files(pkg: &Package) -> (Vec<Finding>, Vec<String>) {
-    let first_file = |p: &str| resolve_candidates(p).into_iter().find(|c| pkg.has_file(c));
-    let mut roles: BTreeMap<String, Ctx> = BTreeMap::new();
-    for p in script_paths(&pkg.manifest) {
-        if let Some(f) = first_file(&p) {
-            roles.insert(f, Ctx::Install);
-        }
-    }
-    for p in entry_points(&pkg.manifest) {
-        if let Some(f) = first_file(&p) {
-            roles.entry(f).or_insert(Ctx::Entry);
-        }
-    }
-    for (f, c) in contexts(pkg) {
-        if c != Ctx::Other {
-            roles.entry(f).or_insert(c);
-        }
-    }
+    unread_files_in(pkg, &Contexts::of(pkg))
+}
+
+/// [`unread_files`] with the package's [`Contexts`] already worked out.
+pub fn unread_files_in(pkg: &Package, cx: &Contexts) -> (Vec<Finding>, Vec<String>) {
+    let ext = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
     let mut findings = Vec::new();
     let mut others = Vec::new();
-    let mut seen = BTreeSet::new();
-    for a in &pkg.anomalies {
-        let why = match a.reason.as_str() {
-            "too-large-to-read" => "over the per-file read cap",
-            "text-budget" => "over the package's text budget",
-            _ => continue,
+    for f in pkg.files.iter().filter(|f| !f.text) {
+        let Some(&c) = cx.unread.get(&f.path) else {
+            if let Some(r) = f.unread {
+                others.push(format!("{} ({r})", f.path));
+            }
+            continue;
         };
-        if !seen.insert(a.path.clone()) {
+        let e = ext(&f.path);
+        if f.path == "package.json" || e == "json" {
             continue;
         }
-        let size = pkg
-            .files
-            .iter()
-            .find(|f| f.path == a.path)
-            .map_or(0, |f| f.size);
-        match roles.get(&a.path) {
-            Some(c) => findings.push(Finding {
-                rule: "code.unread".into(),
-                severity: "warning".into(),
-                evidence: format!(
-                    "{} {} ({size} bytes) was not read, {why}: its code was not scanned",
-                    c.label(),
-                    a.path
-                ),
-                file: Some(a.path.clone()),
-                signal: Signal::SuspiciousCode {
-                    file: a.path.clone(),
-                    rule: "code.unread".into(),
-                    excerpt: String::new(),
-                },
-            }),
-            None => others.push(format!("{} ({})", a.path, a.reason)),
+        if e == "node" && c == Ctx::Entry {
+            others.push(format!("{} (native addon)", f.path));
+            continue;
         }
+        let why = match f.unread {
+            Some("too-large-to-read") => "over the per-file read cap".to_string(),
+            Some("text-budget") => "over the package's text budget".to_string(),
+            Some("binary") => "it looks binary (a NUL byte in its first 8 KiB)".to_string(),
+            Some("binary-extension") => {
+                format!("its extension (.{e}) is a binary file type, but it is run as code")
+            }
+            _ => "it is not a file type the reader keeps".to_string(),
+        };
+        findings.push(unread_finding(&f.path, f.size, c, &why));
     }
     (findings, others)
-}
-
-/// Everything: install scripts, new hooks against the previous version's packument manifest,
-/// manifest confusion against this version's packument manifest, and the code scan.
-pub fn scan(pkg: &Package, registry: Option<&Value>, previous: Option<&Value>) -> Vec<Finding> {
-    scan_with(pkg, registry, previous, &AllowList::default())
-}
-
-/// [`scan`] with the caller's allow-list for new install scripts.
-pub fn scan_with(
-    pkg: &Package,
-    registry: Option<&Value>,
-    previous: Option<&Value>,
-    allow: &AllowList,
-) -> Vec<Finding> {
-    let mut out = install_script_findings(pkg);
-    if let Some(prev) = previous {
-        // What runs is the tarball's package.json (plus npm's implied gyp hook).
-        let cur = install_scripts(&pkg.manifest, pkg.has_binding_gyp)
-            .into_iter()
-            .collect();
-        out.extend(compare_hooks(
-            pkg_name(&pkg.manifest),
-            Ok(cur),
-            hooks(prev),
-            allow,
-        ));
-    }
-    if let Some(r) = registry {
-        out.extend(manifest_confusion_package(r, pkg));
-    }
-    out.extend(scan_code(pkg));
-    out
 }
 
 #[cfg(test)]
@@ -1869,35 +1725,6 @@ mod tests {
         assert_eq!(
             install_scripts(&json!({"scripts": {"preinstall": "x"}}), true).len(),
             1
-        );
-    }
-
-    #[test]
-    fn new_hooks() {
-        let prev = json!({"_id": "a@1", "name": "a", "scripts": {"test": "tap"}});
-        let cur = json!({"_id": "a@2", "name": "a", "scripts": {"postinstall": "node bundle.js"}});
-        let f = new_install_scripts(&cur, Some(&prev));
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].severity, "warning");
-        assert!(new_install_scripts(&cur, Some(&cur)).is_empty());
-        assert!(new_install_scripts(&cur, None).is_empty());
-        let gyp = json!({"_id": "a@2", "scripts": {"install": "node-gyp rebuild"}});
-        assert_eq!(new_install_scripts(&gyp, Some(&prev))[0].severity, "info");
-        let changed = json!({"_id": "a@3", "scripts": {"postinstall": "node other.js"}});
-        let f = new_install_scripts(&changed, Some(&cur));
-        assert!(
-            matches!(&f[0].signal, Signal::NewInstallScript { previous: Some(p), .. } if p == "node bundle.js")
-        );
-        // Abbreviated manifests.
-        let corgi_new = json!({"name": "a", "version": "2", "hasInstallScript": true});
-        let corgi_old = json!({"name": "a", "version": "1"});
-        assert_eq!(new_install_scripts(&corgi_new, Some(&corgi_old)).len(), 1);
-        assert!(new_install_scripts(&corgi_new, Some(&corgi_new)).is_empty());
-        let mut allow = AllowList::default();
-        allow.packages.push("a".into());
-        assert_eq!(
-            new_install_scripts_with(&cur, Some(&prev), &allow)[0].severity,
-            "info"
         );
     }
 

@@ -64,6 +64,14 @@ pub struct FileEntry {
     pub size: u64,
     /// Whether the text was kept for scanning.
     pub text: bool,
+    /// Why the text was not kept, when the reader tried or the manifest names the file:
+    /// `too-large-to-read` (over `max_file`), `text-budget` (over `max_text_total`), `binary`
+    /// (a NUL byte in its first 8 KiB), `binary-extension` (named by the manifest, with the
+    /// extension of a native or binary file: never read). `None` when kept, or when nothing
+    /// asked for it (a file type the reader does not keep, that the manifest does not name).
+    /// Recorded on the file itself: the anomaly list is capped, this is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<&'static str>,
 }
 
 /// An entry that was not read as a file, or something odd about one.
@@ -111,6 +119,11 @@ impl Package {
     pub fn has_file(&self, path: &str) -> bool {
         self.files.iter().any(|f| f.path == path)
     }
+
+    /// Every file by path (one pass; for repeated lookups).
+    pub fn file_index(&self) -> std::collections::HashMap<&str, &FileEntry> {
+        self.files.iter().map(|f| (f.path.as_str(), f)).collect()
+    }
 }
 
 /// Extensions whose text is always kept (under the size cap).
@@ -122,8 +135,9 @@ fn scannable_ext(path: &str) -> bool {
     )
 }
 
-/// Extensions of native and binary files a manifest may name (`main: "x.node"`): never text.
-fn binary_ext(path: &str) -> bool {
+/// Extensions of native and binary files a manifest may name (`main: "x.node"`): never read
+/// as text (a named one is marked `binary-extension`; what that hides is the scanner's call).
+pub fn binary_ext(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(
         name.rsplit_once('.').map(|(_, e)| e),
@@ -299,6 +313,12 @@ pub fn read(tgz: &[u8], limits: &Limits) -> Result<Package> {
     if !missing.is_empty() {
         st.named = missing;
         walk(tgz, limits, &mut st, true)?;
+    }
+    // Named files never read for their extension: say so on the file.
+    for f in st.files.values_mut() {
+        if !f.text && f.unread.is_none() && named.contains(&f.path) && binary_ext(&f.path) {
+            f.unread = Some("binary-extension");
+        }
     }
     let mut files: Vec<FileEntry> = st.files.into_values().collect();
     files.sort_by_key(|f| st.order.get(&f.path).copied().unwrap_or(usize::MAX));
@@ -514,6 +534,7 @@ fn walk(tgz: &[u8], limits: &Limits, st: &mut Walk, second: bool) -> Result<()> 
                     path: rel.clone(),
                     size,
                     text: false,
+                    unread: None,
                 },
             );
             if rel == "package.json" {
@@ -564,18 +585,24 @@ fn walk(tgz: &[u8], limits: &Limits, st: &mut Walk, second: bool) -> Result<()> 
 fn keep<R: Read>(entry: &mut R, rel: &str, limits: &Limits, st: &mut Walk) -> std::io::Result<()> {
     let size = st.files.get(rel).map_or(0, |f| f.size);
     st.attempted.insert(rel.to_string());
+    let refuse = |st: &mut Walk, why: &'static str| {
+        st.anomaly(rel, why);
+        if let Some(f) = st.files.get_mut(rel) {
+            f.unread = Some(why);
+        }
+    };
     if size > limits.max_file {
-        st.anomaly(rel, "too-large-to-read");
+        refuse(st, "too-large-to-read");
         return Ok(());
     }
-    if st.text_total + size > limits.max_text_total {
-        st.anomaly(rel, "text-budget");
+    if st.text_total.saturating_add(size) > limits.max_text_total {
+        refuse(st, "text-budget");
         return Ok(());
     }
     let mut buf = Vec::with_capacity(size.min(1 << 20) as usize);
     entry.take(limits.max_file).read_to_end(&mut buf)?;
     if buf[..buf.len().min(8192)].contains(&0) {
-        st.anomaly(rel, "binary");
+        refuse(st, "binary");
         return Ok(());
     }
     st.text_total += buf.len() as u64;

@@ -6,9 +6,12 @@
 //! project, and no package code is ever executed — the scanner only reads text).
 
 use prov_native::error::Error;
+use prov_native::lockfile::{LockedPackage, Source};
+use prov_native::policy::{self, Config, Inputs, Level, TarballHooks};
+use prov_native::report::Report;
 use prov_native::scan::{
-    install_scripts, manifest_confusion, manifest_confusion_package, new_install_scripts, scan,
-    scan_code, Finding, Signal,
+    install_scripts, manifest_confusion, manifest_confusion_package, scan_code, unread_files,
+    Finding, Signal,
 };
 use prov_native::tarball::{read, Limits, Package};
 use serde_json::{json, Value};
@@ -100,6 +103,83 @@ fn code_errors(findings: &[Finding]) -> Vec<&Finding> {
         .iter()
         .filter(|f| f.rule.starts_with("code.") && f.severity == "error")
         .collect()
+}
+
+/// New install hooks, through the one implementation that compares hooks between versions: the
+/// policy's `installScripts` rule. `history` is a SYNTHETIC packument history of one package,
+/// oldest first, one day apart; the last entry is the version installed, whose hooks come from
+/// `tarball` when given (as the guard reads them), else from its registry manifest.
+fn new_hooks(history: &[&Value], tarball: Option<&Package>) -> Vec<policy::Finding> {
+    let out = install_rule(history, tarball);
+    assert!(
+        out.notes.is_empty(),
+        "installScripts could not compare: {:?}",
+        out.notes
+    );
+    out.findings
+}
+
+/// [`new_hooks`], with what the rule could not check (`notes`).
+fn install_rule(history: &[&Value], tarball: Option<&Package>) -> policy::Outcome {
+    let last = history.last().expect("a version");
+    let name = last["name"].as_str().unwrap_or("pkg").to_string();
+    let version = last["version"]
+        .as_str()
+        .expect("a version string")
+        .to_string();
+    let mut time = serde_json::Map::new();
+    let mut versions = serde_json::Map::new();
+    for (i, m) in history.iter().enumerate() {
+        let v = m["version"].as_str().expect("a version string").to_string();
+        time.insert(
+            v.clone(),
+            json!(format!("2020-01-{:02}T00:00:00.000Z", i + 1)),
+        );
+        versions.insert(v, (*m).clone());
+    }
+    let doc = json!({"name": name, "time": time, "versions": versions});
+    let locked = LockedPackage {
+        name: name.clone(),
+        version,
+        alias: None,
+        integrity: None,
+        checksum: None,
+        resolved: None,
+        source: Source::Registry,
+        dev: false,
+        optional: false,
+        dev_optional: false,
+        bundled: false,
+        has_install_script: None,
+        paths: vec![format!("node_modules/{name}")],
+    };
+    let report = Report::default();
+    let hooks = tarball.map(TarballHooks::of);
+    let cfg = Config::from_value(json!({"rules": {"installScripts": "warn"}}), "test").unwrap();
+    let i = Inputs {
+        locked: &locked,
+        report: &report,
+        packument: Some(&doc),
+        history: None,
+        packument_error: None,
+        previous_version: None,
+        earlier: None,
+        tarball_hooks: hooks.as_ref(),
+        now: "2026-12-01T00:00:00Z".parse().unwrap(),
+    };
+    let out = policy::evaluate(&cfg, &i);
+    policy::Outcome {
+        findings: out
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == "installScripts")
+            .collect(),
+        notes: out
+            .notes
+            .into_iter()
+            .filter(|n| n.rule == "installScripts")
+            .collect(),
+    }
 }
 
 fn b64(data: &[u8]) -> String {
@@ -207,16 +287,21 @@ fn real_tarballs_read_scan_and_time() {
         }
 
         let registry = registry_side(&p.manifest, p.has_gyp_file);
-        let findings = scan(&p, Some(&registry), Some(&registry));
+        let mut findings = manifest_confusion_package(&registry, &p);
+        findings.extend(scan_code(&p));
+        let (unread, _) = unread_files(&p);
+        assert!(unread.is_empty(), "{name}: {unread:#?}");
         assert!(code_errors(&findings).is_empty(), "{name}: {findings:#?}");
         assert!(
             !findings.iter().any(|f| f.rule == "manifest-confusion"),
             "{name}: {findings:#?}"
         );
-        assert!(
-            !findings.iter().any(|f| f.rule == "new-install-script"),
-            "{name}"
-        );
+        // The same version published again: no new install script.
+        let mut again = registry.clone();
+        again["version"] = json!("0.0.0-again");
+        let mut first = registry.clone();
+        first["version"] = json!("0.0.0-first");
+        assert!(new_hooks(&[&first, &again], Some(&p)).is_empty(), "{name}");
         for f in &findings {
             if f.severity != "info" {
                 report.push(format!(
@@ -257,11 +342,13 @@ fn real_packuments_consecutive_versions() {
         let list: Vec<&Value> = versions.values().collect();
         let mut prev: Option<&Value> = None;
         for v in &list {
-            assert!(
-                new_install_scripts(v, prev).is_empty(),
-                "{name}: {}",
-                v["version"]
-            );
+            if let Some(prev) = prev {
+                assert!(
+                    new_hooks(&[prev, v], None).is_empty(),
+                    "{name}: {}",
+                    v["version"]
+                );
+            }
             // A version manifest against itself (as the tarball's package.json, without the
             // registry's fields): nothing.
             let mut t = (*v).clone();
@@ -333,14 +420,15 @@ fn benign_node_gyp_package() {
         ],
     );
     assert!(p.has_binding_gyp && p.has_gyp_file);
-    let f = scan(&p, None, None);
-    assert!(
-        f.iter().any(|f| f.rule == "install-script"
-            && f.severity == "info"
-            && f.signal == Signal::BindingGyp),
-        "{f:#?}"
+    let h = TarballHooks::of(&p);
+    assert_eq!(
+        h.hooks,
+        [("install".to_string(), "node-gyp rebuild".to_string())]
     );
+    assert!(h.binding_gyp_implied, "{h:?}");
+    let f = scan_code(&p);
     assert!(code_errors(&f).is_empty(), "{f:#?}");
+    assert_eq!(unread_files(&p).0, vec![]);
     // The same with an explicit `install: node-gyp rebuild`, and the registry's copy of it.
     let m2 = json!({"name": "native-thing", "version": "1.0.1", "scripts": {"install": "node-gyp rebuild"}});
     let p2 = pkg(
@@ -351,8 +439,14 @@ fn benign_node_gyp_package() {
         install_scripts(&p2.manifest, true),
         vec![("install".to_string(), "node-gyp rebuild".to_string())]
     );
-    let f2 = scan(&p2, None, None);
-    assert!(has(&f2, "install-script", "info", Some("package.json")));
+    let h2 = TarballHooks::of(&p2);
+    assert_eq!(
+        h2.hooks,
+        [("install".to_string(), "node-gyp rebuild".to_string())]
+    );
+    assert!(!h2.binding_gyp_implied);
+    let mut f2 = scan_code(&p2);
+    f2.extend(unread_files(&p2).0);
     assert!(
         f2.iter()
             .all(|f| f.severity != "error" && f.severity != "warning"),
@@ -373,12 +467,20 @@ fn benign_node_gyp_package() {
         "error",
         None
     ));
-    // A postinstall `node-gyp rebuild` that is new since the previous version: allow-listed → info.
+    // A postinstall `node-gyp rebuild` that is new since the previous version: still reported
+    // (it runs whatever binding.gyp says), with evidence that it is a well-known build command.
     let prev = json!({"_id": "native-thing@1.0.0", "name": "native-thing", "version": "1.0.0", "scripts": {}});
     let cur = json!({"_id": "native-thing@1.0.1", "name": "native-thing", "version": "1.0.1", "scripts": {"postinstall": "node-gyp rebuild"}});
-    let n = new_install_scripts(&cur, Some(&prev));
-    assert_eq!(n.len(), 1);
-    assert_eq!(n[0].severity, "info");
+    let n = new_hooks(&[&prev, &cur], None);
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0].level, Level::Warn);
+    assert!(
+        n[0].evidence
+            .iter()
+            .any(|e| e.contains("well-known build command")),
+        "{:?}",
+        n[0].evidence
+    );
 }
 
 #[test]
@@ -386,16 +488,54 @@ fn new_install_script_against_previous_version() {
     let prev =
         json!({"_id": "lib@1.0.0", "name": "lib", "version": "1.0.0", "scripts": {"test": "tap"}});
     let cur = json!({"_id": "lib@1.0.1", "name": "lib", "version": "1.0.1", "scripts": {"test": "tap", "postinstall": "node bundle.js"}});
-    let f = new_install_scripts(&cur, Some(&prev));
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].rule, "new-install-script");
-    assert_eq!(f[0].severity, "warning");
-    assert!(
-        matches!(&f[0].signal, Signal::NewInstallScript { hook, command, previous: None } if hook == "postinstall" && command == "node bundle.js")
+    let f = new_hooks(&[&prev, &cur], None);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].rule, "installScripts");
+    assert_eq!(f[0].level, Level::Warn);
+    assert_eq!(
+        f[0].message,
+        "new install script: postinstall: node bundle.js"
     );
-    // Same hooks: nothing. First version: nothing.
-    assert!(new_install_scripts(&cur, Some(&cur)).is_empty());
-    assert!(new_install_scripts(&cur, None).is_empty());
+    assert_eq!(
+        f[0].evidence[0],
+        "lib@1.0.0 (published before) had no install scripts"
+    );
+    // The same hook with another command is new too, and says what it was.
+    let mut changed = cur.clone();
+    changed["version"] = json!("1.0.2");
+    changed["scripts"]["postinstall"] = json!("node other.js");
+    let f = new_hooks(&[&prev, &cur, &changed], None);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].evidence[0].contains("had: postinstall: node bundle.js"),
+        "{:?}",
+        f[0].evidence
+    );
+    // Same hooks (blanks aside): nothing.
+    let mut same = cur.clone();
+    same["version"] = json!("1.0.2");
+    same["scripts"]["postinstall"] = json!("node   bundle.js");
+    assert!(new_hooks(&[&prev, &cur, &same], None).is_empty());
+    // A first version has nothing to compare with: its hooks are reported (fail closed).
+    let f = new_hooks(&[&cur], None);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].evidence[0], "first published version");
+    // Abbreviated manifests: a new hasInstallScript after a version without one.
+    let corgi_old = json!({"name": "lib", "version": "1.0.0"});
+    let corgi_new = json!({"name": "lib", "version": "1.0.1", "hasInstallScript": true});
+    assert_eq!(new_hooks(&[&corgi_old, &corgi_new], None).len(), 1);
+    // Both abbreviated with hasInstallScript: the hooks are unknown, so it is said, not passed.
+    let out = install_rule(&[&corgi_new, &corgi_new_again()], None);
+    assert!(out.findings.is_empty(), "{:?}", out.findings);
+    assert_eq!(
+        out.notes[0].reason,
+        "hooks unknown (abbreviated manifest, tarball not read)"
+    );
+}
+
+/// SYNTHETIC: an abbreviated manifest that says hasInstallScript, one version later.
+fn corgi_new_again() -> Value {
+    json!({"name": "lib", "version": "1.0.2", "hasInstallScript": true})
 }
 
 #[test]
@@ -422,14 +562,22 @@ fn manifest_confusion_hidden_preinstall() {
             ("scripts/setup.js", "console.log('hi');\n"),
         ],
     );
-    let all = scan(&p, Some(&registry), None);
+    let all = manifest_confusion_package(&registry, &p);
     assert!(has(
         &all,
         "manifest-confusion",
         "error",
         Some("package.json")
     ));
-    assert!(has(&all, "install-script", "info", Some("package.json")));
+    assert_eq!(
+        TarballHooks::of(&p).hooks,
+        [(
+            "preinstall".to_string(),
+            "node ./scripts/setup.js".to_string()
+        )]
+    );
+    // The hook the registry hides is new against the registry's own history too.
+    assert_eq!(new_hooks(&[&registry], Some(&p)).len(), 1);
     // Hidden dependency, other name, other version, other bin: one finding each.
     for (field, t) in [
         (
@@ -500,7 +648,7 @@ fn synthetic_shai_hulud() {
         ],
     );
     let prev = json!({"_id": "victim-lib@1.2.3", "name": "victim-lib", "version": "1.2.3", "main": "index.js"});
-    let f = scan(&p, None, Some(&prev));
+    let f = scan_code(&p);
     for rule in [
         "code.shai-hulud",
         "code.webhook-exfiltration",
@@ -508,8 +656,18 @@ fn synthetic_shai_hulud() {
     ] {
         assert!(has(&f, rule, "error", Some("bundle.js")), "{rule}: {f:#?}");
     }
-    assert!(has(&f, "new-install-script", "warning", None));
-    assert!(has(&f, "install-script", "info", None));
+    let mut cur = m.clone();
+    cur["_id"] = json!("victim-lib@1.2.4");
+    let n = new_hooks(&[&prev, &cur], Some(&p));
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(
+        n[0].message,
+        "new install script: postinstall: node bundle.js"
+    );
+    assert_eq!(
+        TarballHooks::of(&p).hooks,
+        [("postinstall".to_string(), "node bundle.js".to_string())]
+    );
     assert!(
         !f.iter().any(|f| f.file.as_deref() == Some("index.js")),
         "{f:#?}"
@@ -1023,7 +1181,10 @@ fn mutated_real_tarballs_never_panic() {
             }
             let input = if i % 2 == 0 { t } else { gz(&t) };
             if let Ok(p) = read(&input, &Limits::default()) {
-                let _ = scan(&p, Some(&p.manifest.clone()), Some(&p.manifest.clone()));
+                let _ = manifest_confusion_package(&p.manifest.clone(), &p);
+                let _ = scan_code(&p);
+                let _ = unread_files(&p);
+                let _ = TarballHooks::of(&p);
             }
         }
     }
@@ -1101,8 +1262,22 @@ fn other_package_dir_name_and_text_caps() {
     // Serialises as plain camelCase data (texts are not serialised).
     let v = serde_json::to_value(&p).unwrap();
     assert!(v.get("hasBindingGyp").is_some() && v.get("texts").is_none());
-    let f = serde_json::to_value(scan(&p, None, None)).unwrap();
+    let f = serde_json::to_value(scan_code(&p)).unwrap();
     assert!(f.is_array());
+    // Each file says why its text was not kept.
+    let why: Vec<(&str, Option<&str>)> = p
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.unread))
+        .collect();
+    assert_eq!(
+        why,
+        [
+            ("package.json", None),
+            ("big.js", Some("too-large-to-read")),
+            ("bin.js", Some("binary"))
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1113,7 +1288,6 @@ fn other_package_dir_name_and_text_caps() {
 /// a (small, for the test) per-file cap, plus a file over the total text budget.
 #[test]
 fn unread_entry_points_and_install_targets_are_findings() {
-    use prov_native::scan::unread_files;
     let big = "x".repeat(3000);
     let m = json!({
         "name": "big", "version": "1.0.0", "main": "lib/index",
@@ -1142,7 +1316,7 @@ fn unread_entry_points_and_install_targets_are_findings() {
         .collect();
     assert_eq!(
         got,
-        [("lib/index.js", "warning"), ("setup.js", "warning")],
+        [("lib/index.js", "warning"), ("setup.js", "error")],
         "{findings:?}"
     );
     assert!(findings.iter().all(|f| f.rule == "code.unread"));
