@@ -1517,6 +1517,8 @@ async fn tarball_rules(
                     if sc != Level::Off {
                         let reason = if s.rule == "code.budget" {
                             "files not scanned: the package's scan budget was spent (not install-script targets or entry points)".to_string()
+                        } else if s.rule == "code.reach" {
+                            s.evidence.clone()
                         } else {
                             format!("{}: info-level signal, not a finding", s.rule)
                         };

@@ -49,8 +49,11 @@
 //! | | weak: two of ≥ 200 `\xNN` escapes, a ≥ 5,000-byte line with < 3 % blanks (not `*.min.js`), a ≥ 200-byte token of ≥ 5 bits/byte entropy (not after `base64,`) | warning | info | info |
 //! | `code.wallet-drainer` | wallet atoms (`window.ethereum`, `ethereum.request`, `eth_sendTransaction`, `eth_requestAccounts`, `signAndSendTransaction`, `window.solana`) + (`fetch`/`XMLHttpRequest.prototype` hooks or strong obfuscation) | error | error | warning |
 //! | `code.geo-sabotage` | geo-IP service (`ipgeolocation.io`, `ipapi.co`, `ip-api.com`, `ipinfo.io`, …) + file writes/deletes + directory walking | error | error | warning |
-//!
 //! | `code.unread` | an install-script target or entry point (or a file either reaches) that was not read as text: over the per-file cap or the text budget, binary (a NUL byte), a binary file type (`node x.png`), or over the scan budget. A `.node` native addon loaded as an entry point is not code the scan can read: listed, not a finding. `*.json` is data (Node parses it, never runs it) | error | warning | – |
+//!
+//! Two `info` signals say what the scan did not do, never that code is clean: `code.budget`
+//! (other files left unscanned once the package's scan budget was spent) and `code.reach` (more
+//! than [`MAX_REACH`] files reachable from install scripts and entry points).
 //!
 //! Each finding names its file and carries a one-line excerpt (`decoded: …` when the atom was in
 //! decoded text). One finding per rule and file.
@@ -1091,6 +1094,8 @@ pub struct Contexts {
     read: BTreeMap<String, Ctx>,
     /// Files install hooks or entry points run (or reach) whose text was not kept.
     unread: BTreeMap<String, Ctx>,
+    /// The walk stopped at [`MAX_REACH`] files: files past it count as other files.
+    truncated: bool,
 }
 
 impl Contexts {
@@ -1127,6 +1132,7 @@ impl Contexts {
         }
         // 2.
         let mut steps = 0usize;
+        let mut truncated = false;
         while let Some((file, c)) = queue.pop_front() {
             let Some(text) = pkg.texts.get(&file) else {
                 // 3.
@@ -1140,6 +1146,7 @@ impl Contexts {
             read.insert(file.clone(), c);
             steps += 1;
             if steps > MAX_REACH {
+                truncated = true;
                 break;
             }
             let dir = dir_of(&file);
@@ -1169,7 +1176,11 @@ impl Contexts {
                 }
             }
         }
-        Self { read, unread }
+        Self {
+            read,
+            unread,
+            truncated,
+        }
     }
 
     fn of_file(&self, path: &str) -> Ctx {
@@ -1595,6 +1606,24 @@ pub fn scan_code_in(pkg: &Package, cx: &Contexts) -> Vec<Finding> {
             let why = format!("the package's scan budget of {SCAN_BUDGET} bytes was spent");
             out.push((c, unread_finding(p, t.len() as u64, c, &why)));
         }
+    }
+    if cx.truncated {
+        out.push((
+            Ctx::Other,
+            Finding {
+                rule: "code.reach".into(),
+                severity: "info".into(),
+                evidence: format!(
+                    "more than {MAX_REACH} files are reachable from install scripts and entry points: files past that were scanned as other files"
+                ),
+                file: None,
+                signal: Signal::SuspiciousCode {
+                    file: String::new(),
+                    rule: "code.reach".into(),
+                    excerpt: String::new(),
+                },
+            },
+        ));
     }
     if skipped > 0 {
         out.push((

