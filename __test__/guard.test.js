@@ -32,6 +32,10 @@ function addUnattestedRelease (doc) {
   doc['dist-tags'].latest = '5.0.1'
 }
 
+// The guard reads CI settings from the environment (Extra::from_env): these tests set them
+// where they test them, so a CI runner's own values must not leak in.
+for (const k of ['CI', 'GITHUB_BASE_REF', 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'PROV_NATIVE_SCAN_ALL']) delete process.env[k]
+
 let reg
 before(async () => {
   reg = await startRegistry({
@@ -129,6 +133,17 @@ test('provenanceRegression: the earlier provenance must verify, not just be adve
     assert.ok(f, rules(r).join('\n'))
     assert.equal(f.level, 'warn')
     assert.match(f.evidence[0], /ERR_PROV_SUBJECT/)
+  } finally { await bad.close() }
+})
+
+test('provenanceRegression: a version without a publish time is said to be unchecked, not passed', async () => {
+  // SYNTHETIC: sigstore@5.0.1 as above, but the packument gives it no publish time.
+  const bad = await startRegistry({ overrides: { sigstore: (doc) => { addUnattestedRelease(doc); delete doc.time['5.0.1'] } } })
+  try {
+    const dir = project(bad, ['sigstore@5.0.1'])
+    const r = await guard({ cwd: dir, cache: false })
+    assert.ok(!r.findings.some((x) => x.rule === 'provenanceRegression'), rules(r).join('\n'))
+    assert.ok(r.skipped.some((s) => /^provenanceRegression: the packument gives this version no publish time.*sigstore@5\.0\.1/.test(s)), r.skipped.join('\n'))
   } finally { await bad.close() }
 })
 
@@ -701,6 +716,26 @@ test('a tarball that does not match the lockfile integrity is an error, not scan
   } finally { await bad.close() }
 })
 
+test('a tarball the reader refuses: a warning, an error when the package runs install scripts (synthetic)', async () => {
+  // SYNTHETIC: the registry's sigstore@1.0.0 is bytes that are not a gzip tarball, with a
+  // matching integrity, once without and once with a declared postinstall.
+  const junk = Buffer.from('not a tarball '.repeat(100))
+  for (const withHook of [false, true]) {
+    const bad = await startRegistry({
+      overrides: { sigstore: (doc) => { const m = doc.versions['1.0.0']; m.dist.integrity = sri(junk); if (withHook) m.scripts = { postinstall: 'node x.js' }; else delete m.scripts } },
+      tarballOverrides: { 'sigstore@1.0.0': junk }
+    })
+    try {
+      const dir = project(bad, ['sigstore@1.0.0'])
+      const r = await guard({ cwd: dir, cache: false })
+      const f = r.findings.find((x) => /the tarball could not be read/.test(x.message))
+      assert.ok(f, rules(r).join('\n'))
+      assert.equal(f.level, withHook ? 'error' : 'warn', `withHook=${withHook}`)
+      assert.ok(f.evidence.some((e) => /reader limits/.test(e)), f.evidence.join('\n'))
+    } finally { await bad.close() }
+  }
+})
+
 test('guard <dir>: the policy file and .npmrc come from <dir>, not the current directory', async () => {
   const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
   withConfig(dir, { rules: { requireProvenance: { level: 'error', packages: ['from-git'] } } })
@@ -733,6 +768,12 @@ test('CI: the previous lockfile from git (HEAD, origin/$GITHUB_BASE_REF), unchan
     assert.equal(r.previousLockfile, 'HEAD:package-lock.json (git)')
     assert.ok(!r.findings.some((f) => f.rule === 'suspiciousCode'), rules(r).join('\n'))
     assert.ok(r.skipped.some((s) => /2 packages unchanged since HEAD:package-lock\.json \(git\): tarballs not scanned/.test(s)), r.skipped.join('\n'))
+    // In CI, a lockfile identical to HEAD's is the one under review (a push build): there is
+    // no previous lockfile, so everything is read.
+    const ci = JSON.parse((await run(process.execPath, [BIN, 'guard', '--no-cache', '--json'], { cwd: dir, env: { ...process.env, CI: 'true' } }).catch((e) => e)).stdout)
+    assert.equal(ci.previousLockfile, null)
+    assert.ok(ci.skipped.some((s) => /CI is set and the lockfile is the one committed at git HEAD/.test(s)), ci.skipped.join('\n'))
+    assert.ok(ci.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore'), rules(ci).join('\n'))
     // --scan-all reads them.
     const out = await run(process.execPath, [BIN, 'guard', '--no-cache', '--json', '--scan-all'], { cwd: dir }).catch((e) => e)
     const all = JSON.parse(out.stdout)
@@ -751,6 +792,20 @@ test('CI: the previous lockfile from git (HEAD, origin/$GITHUB_BASE_REF), unchan
     assert.equal(pr.previousLockfile, 'origin/main:package-lock.json (git)')
     assert.ok(pr.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore'), rules(pr).join('\n'))
     assert.ok(pr.skipped.some((s) => /1 packages unchanged since origin\/main/.test(s)), pr.skipped.join('\n'))
+    // A GitLab merge request names its base by commit.
+    const sha = (await run('git', ['rev-parse', 'origin/main'], { cwd: dir })).stdout.trim()
+    const gl = JSON.parse((await run(process.execPath, [BIN, 'guard', '--no-cache', '--json'], { cwd: dir, env: { ...process.env, CI: 'true', CI_MERGE_REQUEST_DIFF_BASE_SHA: sha } }).catch((e) => e)).stdout)
+    assert.equal(gl.previousLockfile, `${sha}:package-lock.json (git)`)
+    // An explicit <rev>:<file>.
+    const rev = JSON.parse((await run(process.execPath, [BIN, 'guard', '--no-cache', '--json', '--previous-lockfile', 'HEAD~1:package-lock.json'], { cwd: dir }).catch((e) => e)).stdout)
+    assert.equal(rev.previousLockfile, 'HEAD~1:package-lock.json (git)')
+    assert.ok(rev.skipped.some((s) => /1 packages unchanged since HEAD~1:package-lock\.json/.test(s)), rev.skipped.join('\n'))
+    // A revision that is an option is refused, not passed to git.
+    const opt = await run(process.execPath, [BIN, 'guard', '--no-cache', '--json', '--previous-lockfile=--output=x:package-lock.json'], { cwd: dir }).catch((e) => e)
+    assert.equal(opt.code, 2, opt.stdout + opt.stderr)
+    assert.match(opt.stderr, /is not a git revision/)
+    assert.ok(!fs.existsSync(path.join(dir, 'x')))
+    assert.ok(gl.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore'), rules(gl).join('\n'))
     // A base branch that was not fetched: said, and HEAD (the pull request's own merge commit)
     // is not used: there is no previous lockfile, so every package is new and scanned.
     const gone = JSON.parse((await run(process.execPath, [BIN, 'guard', '--no-cache', '--json'], { cwd: dir, env: { ...env, GITHUB_BASE_REF: 'not-fetched' } }).catch((e) => e)).stdout)

@@ -5,6 +5,7 @@
 // configuration error (the message names the `ERR_PROV_…` code).
 
 const { parseArgs } = require('node:util')
+const fs = require('node:fs')
 const path = require('node:path')
 
 const USAGE = `Usage:
@@ -36,8 +37,9 @@ Audit options (plus --registry, --attestations-registry, --trusted-root, --npm-k
 
 Guard runs the policy (prov-native.config.json) over the lockfile before install; use it as
   "preinstall": "prov-native guard"   or as a CI step before the install.
-  --previous-lockfile FILE       the lockfile before this change (default: git origin/$GITHUB_BASE_REF
-                                 when set, else git HEAD)
+  --previous-lockfile FILE       the lockfile before this change, a path or <rev>:<file> (default: git
+                                 origin/$GITHUB_BASE_REF or $CI_MERGE_REQUEST_DIFF_BASE_SHA when set,
+                                 else git HEAD; in CI, none when the lockfile is HEAD's own)
   --scan-all                     read every package's tarball, not only new or changed ones
 
 Exit codes: guard: 0 no error-level finding, 1 error-level findings; verify: 0 every spec verified, 1 any not verified; audit: 0 no findings, 1 findings
@@ -60,6 +62,12 @@ function parse (argv, options) {
 
 
 const abs = (f) => (f ? path.resolve(f) : undefined)
+// --previous-lockfile: a path, or `<rev>:<file>` for git when no such file exists (left as is).
+const previousArg = (f) => {
+  if (!f) return undefined
+  const m = /^([^:]{2,}):(.+)$/.exec(f)
+  return m && !fs.existsSync(f) ? f : path.resolve(f)
+}
 
 function line (report) {
   const mark = { verified: 'ok  ', unsigned: 'WARN', invalid: 'FAIL', unverifiable: 'SKIP' }[report.status] || '??? '
@@ -199,7 +207,6 @@ async function cmdGuard (argv, io) {
   // own directory, so without an argument that is the project.
   let cwd = process.cwd()
   if (options.lockfile) {
-    const fs = require('node:fs')
     const st = fs.statSync(options.lockfile, { throwIfNoEntry: false })
     cwd = st && st.isDirectory() ? options.lockfile : path.dirname(options.lockfile)
   }
@@ -210,7 +217,7 @@ async function cmdGuard (argv, io) {
     ...options,
     cwd,
     config: abs(values.config),
-    previousLockfile: abs(values['previous-lockfile']),
+    previousLockfile: previousArg(values['previous-lockfile']),
     scanAll: !!values['scan-all']
   })
   if (values.json) io.out(JSON.stringify(result, null, 2))

