@@ -209,11 +209,9 @@ export interface AuditResult {
 export interface GuardOptions extends AuditOptions {
   /** Policy file. Default: `prov-native.config.json`, else package.json `"prov-native"`, else defaults. */
   config?: string
-  /** The lockfile before this change: a path, or `<rev>:<file>` read with git (when no such
-   *  file exists). Default: on a pull/merge request the lockfile at `origin/$GITHUB_BASE_REF`
-   *  or `$CI_MERGE_REQUEST_DIFF_BASE_SHA` (none when that revision is missing), else at git
-   *  `HEAD` — none in CI (`CI` set) when the lockfile is HEAD's own. Without one, every
-   *  tarball is read. */
+  /** The lockfile before this change: a path, or `<rev>:<file>` read with git. Default: the
+   *  lockfile at `origin/$GITHUB_BASE_REF` when that is set (a pull request in CI), else at
+   *  git `HEAD`. */
   previousLockfile?: string
   /** Read every package's tarball, not only those new or changed since the previous lockfile
    *  (also `PROV_NATIVE_SCAN_ALL=1`). Default false. */

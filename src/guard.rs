@@ -188,15 +188,16 @@ fn previous_lockfile(
         Some((rev, _)) => rev.clone(),
         None => "HEAD".to_string(),
     };
+    // In CI without a base revision, HEAD's lockfile is usually the one under review (a push
+    // build): comparing it with itself would leave every tarball unread.
+    let under_review = |text: &str| {
+        extra.base.is_none()
+            && extra.ci
+            && crate::files::read_capped(&lock.path, 64 * 1024 * 1024)
+                .is_ok_and(|now| now == text.as_bytes())
+    };
     match git_show(dir, &rev, file) {
-        // In CI without a base revision, HEAD's lockfile is usually the one under review (a
-        // push build): comparing it with itself would leave every tarball unread.
-        Ok(text)
-            if extra.base.is_none()
-                && extra.ci
-                && crate::files::read_capped(&lock.path, crate::registry::MAX_SMALL_JSON_BYTES as u64 * 4)
-                    .is_ok_and(|now| now == text.as_bytes()) =>
-        {
+        Ok(text) if under_review(&text) => {
             notes.push(Note::new(
                 "previous lockfile",
                 format!("CI is set and the lockfile is the one committed at git HEAD: there is no previous lockfile, so every package counts as new (pass --previous-lockfile <rev>:{file} to compare with another commit)"),

@@ -1105,9 +1105,9 @@ impl Contexts {
     /// Steps:
     /// 1. Install-hook words (`node ./x.js`) are install targets; `main`, `bin`, `exports`,
     ///    `module`, `browser` entry points. Each resolves as Node would (as is, `.js`, `.cjs`,
-    ///    `.mjs`, `/index.*`, a directory's package.json `main`) against the package's files — all of them, not only kept texts,
-    ///    so an extensionless or binary-named file Node would run is not skipped for a later
-    ///    candidate.
+    ///    `.mjs`, `/index.*`, a directory's package.json `main`) against the package's files —
+    ///    all of them, not only kept texts, so an extensionless or binary-named file Node
+    ///    would run is not skipped for a later candidate.
     /// 2. From each kept text, relative `require`/`import` specifiers (and, from install
     ///    targets, string literals naming script files) reach more files, in the same context
     ///    (install wins over entry), at most [`MAX_SPECIFIERS`] of each kind per file. A file
