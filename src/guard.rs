@@ -167,8 +167,9 @@ fn previous_lockfile(
             .filter(|(rev, file)| rev.len() > 1 && !file.is_empty());
         if let (false, Some((rev, file))) = (full.is_file(), rev_file) {
             let dir = lock.path.parent().unwrap_or(cwd);
-            let text = git_show(dir, rev, file)
-                .map_err(|e| Error::Config(format!("--previous-lockfile {rev}:{file}: {e}")))?;
+            let text = git_show(dir, rev, file).map_err(|e| {
+                Error::InvalidArg(format!("--previous-lockfile {rev}:{file}: git: {e}"))
+            })?;
             let l = crate::lockfile::parse_str(file, &text)?;
             return Ok(Some((l, format!("{rev}:{file} (git)"))));
         }
