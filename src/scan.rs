@@ -53,8 +53,8 @@
 //!
 //! Two signals say what the scan did not do, never that code is clean: `code.budget` (info:
 //! other files left unscanned once the package's scan budget was spent) and `code.reach` (a
-//! file that install scripts or entry points run names more than [`MAX_SPECIFIERS`] files:
-//! the rest were not followed; a warning for an install-script file, else info).
+//! file that install scripts or entry points run names more than [`MAX_SPECIFIERS`] distinct
+//! files: the rest were not followed; a warning).
 //!
 //! Each finding names its file and carries a one-line excerpt (`decoded: …` when the atom was in
 //! decoded text). One finding per rule and file.
@@ -70,7 +70,7 @@ use once_cell::sync::Lazy;
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// What was seen, as typed data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1105,7 +1105,7 @@ impl Contexts {
     /// Steps:
     /// 1. Install-hook words (`node ./x.js`) are install targets; `main`, `bin`, `exports`,
     ///    `module`, `browser` entry points. Each resolves as Node would (as is, `.js`, `.cjs`,
-    ///    `.mjs`, `/index.*`, a directory's package.json `main`) against the package's files —
+    ///    `.mjs`, a directory's package.json `main`, `/index.*`) against the package's files —
     ///    all of them, not only kept texts, so an extensionless or binary-named file Node
     ///    would run is not skipped for a later candidate.
     /// 2. From each kept text, relative `require`/`import` specifiers (and, from install
@@ -1115,24 +1115,33 @@ impl Contexts {
     /// 3. A file reached that was not read goes to the unread list with its context.
     pub fn of(pkg: &Package) -> Self {
         let files = pkg.file_index();
-        // As Node resolves a path: the file, with an extension, a directory's index, or the
-        // `main` its package.json names.
+        // As Node resolves a path: the file, with an extension, then a directory's
+        // package.json `main`, then its index. Memoised: a file may name one path many times.
+        let memo: std::cell::RefCell<HashMap<String, Option<String>>> = Default::default();
         let resolve = |p: &str| -> Option<String> {
-            if let Some(c) = resolve_candidates(p)
-                .into_iter()
-                .find(|c| files.contains_key(c.as_str()))
-            {
-                return Some(c);
+            if let Some(r) = memo.borrow().get(p) {
+                return r.clone();
             }
-            let main = pkg
-                .texts
-                .get(&format!("{p}/package.json"))
-                .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                .and_then(|m| m.get("main").and_then(Value::as_str).map(str::to_string))?;
-            let inner = normalize_rel(&format!("{p}/{main}"))?;
-            resolve_candidates(&inner)
-                .into_iter()
-                .find(|c| files.contains_key(c.as_str()))
+            let found = |c: &String| files.contains_key(c.as_str());
+            let cands = resolve_candidates(p);
+            let r = cands[..4]
+                .iter()
+                .find(|c| found(c))
+                .cloned()
+                .or_else(|| {
+                    let main = pkg
+                        .texts
+                        .get(&format!("{p}/package.json"))
+                        .and_then(|t| serde_json::from_str::<Value>(t).ok())?
+                        .get("main")?
+                        .as_str()
+                        .map(str::to_string)?;
+                    let inner = normalize_rel(&format!("{p}/{main}"))?;
+                    resolve_candidates(&inner).into_iter().find(|c| found(c))
+                })
+                .or_else(|| cands[4..].iter().find(|c| found(c)).cloned());
+            memo.borrow_mut().insert(p.to_string(), r.clone());
+            r
         };
         let mut read: BTreeMap<String, Ctx> = BTreeMap::new();
         let mut unread: BTreeMap<String, Ctx> = BTreeMap::new();
@@ -1179,13 +1188,17 @@ impl Contexts {
             }
             read.insert(file.clone(), c);
             let dir = dir_of(&file);
+            // Distinct specifiers, at most MAX_SPECIFIERS of each kind: repeating one cannot
+            // push another past the cap.
             let mut specs: Vec<String> = Vec::new();
             let mut cut = false;
             if let Some(r) = &*REQ_RE {
-                let mut n = 0usize;
+                let mut seen: HashSet<&str> = HashSet::new();
                 for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
-                    n += 1;
-                    if n > MAX_SPECIFIERS {
+                    if !seen.insert(m.as_str()) {
+                        continue;
+                    }
+                    if seen.len() > MAX_SPECIFIERS {
                         cut = true;
                         break;
                     }
@@ -1194,10 +1207,12 @@ impl Contexts {
             }
             if c == Ctx::Install {
                 if let Some(r) = &*FILE_LIT_RE {
-                    let mut n = 0usize;
+                    let mut seen: HashSet<&str> = HashSet::new();
                     for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
-                        n += 1;
-                        if n > MAX_SPECIFIERS {
+                        if !seen.insert(m.as_str()) {
+                            continue;
+                        }
+                        if seen.len() > MAX_SPECIFIERS {
                             cut = true;
                             break;
                         }
@@ -1206,7 +1221,7 @@ impl Contexts {
                     }
                 }
             }
-            if cut {
+            if cut && !capped.iter().any(|(f, _)| *f == file) {
                 capped.push((file.clone(), c));
             }
             for s in specs {
@@ -1656,7 +1671,7 @@ pub fn scan_code_in(pkg: &Package, cx: &Contexts) -> Vec<Finding> {
             *c,
             Finding {
                 rule: "code.reach".into(),
-                severity: if *c == Ctx::Install { "warning" } else { "info" }.into(),
+                severity: "warning".into(),
                 evidence: format!(
                     "{file} ({}) names more than {MAX_SPECIFIERS} files: the rest were not followed, so what they run was scanned as other files",
                     c.label()

@@ -237,12 +237,10 @@ pub fn script_paths(manifest: &Value) -> Vec<String> {
                     c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>')
                 })
                 .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
-                // `--require=./x.js`, `--import=./x.mjs`: the value is a file.
-                .map(|w| match w.split_once('=') {
-                    Some((flag, v)) if flag.starts_with('-') => {
-                        v.trim_matches(|c| c == '"' || c == '\'')
-                    }
-                    _ => w,
+                // `--require=./x.js`, `NODE_OPTIONS=--require=./x.js`: the value is a file.
+                .map(|w| match w.rsplit_once('=') {
+                    Some((_, v)) => v.trim_matches(|c| c == '"' || c == '\''),
+                    None => w,
                 })
                 .filter(|w| !w.is_empty() && !w.starts_with('-') && !w.contains('$'))
                 .take(64)

