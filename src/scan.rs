@@ -1129,10 +1129,14 @@ impl Contexts {
                 .find(|c| found(c))
                 .cloned()
                 .or_else(|| {
-                    let main = pkg
-                        .texts
-                        .get(&format!("{p}/package.json"))
-                        .and_then(|t| serde_json::from_str::<Value>(t).ok())?
+                    let pj = format!("{p}/package.json");
+                    let Some(t) = pkg.texts.get(&pj) else {
+                        // There but not read: what it names is unknown, so it is what is
+                        // reached (and reported unread).
+                        return files.contains_key(pj.as_str()).then_some(pj);
+                    };
+                    let main = serde_json::from_str::<Value>(t)
+                        .ok()?
                         .get("main")?
                         .as_str()
                         .map(str::to_string)?;
@@ -1756,7 +1760,9 @@ pub fn unread_files_in(pkg: &Package, cx: &Contexts) -> (Vec<Finding>, Vec<Strin
             continue;
         };
         let e = ext(&f.path);
-        if f.path == "package.json" || e == "json" {
+        // JSON is data, except a nested package.json that was not read: it names the file a
+        // directory runs.
+        if f.path == "package.json" || (e == "json" && !f.path.ends_with("/package.json")) {
             continue;
         }
         if e == "node" && c == Ctx::Entry {

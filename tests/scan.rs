@@ -1442,4 +1442,25 @@ fn hook_targets_resolve_like_node() {
     assert!(findings
         .iter()
         .all(|f| f.rule == "code.unread" && f.severity == "error"));
+    // A directory whose package.json is over the per-file cap: that file is reported.
+    let big = format!("{{\"main\": \"x.js\", \"pad\": \"{}\"}}", "x".repeat(3000));
+    let bytes = tgz(
+        &json!({"name": "hooks", "version": "1.0.0", "scripts": {"postinstall": "node lib"}}),
+        &[("lib/package.json", &big), ("lib/x.js", "1\n")],
+    );
+    let p = read(
+        &bytes,
+        &Limits {
+            max_file: 1000,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let (findings, _) = unread_files(&p);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.file.as_deref() == Some("lib/package.json") && f.severity == "error"),
+        "{findings:?}"
+    );
 }
