@@ -1192,37 +1192,18 @@ impl Contexts {
             }
             read.insert(file.clone(), c);
             let dir = dir_of(&file);
-            // Distinct specifiers, at most MAX_SPECIFIERS of each kind: repeating one cannot
-            // push another past the cap.
             let mut specs: Vec<String> = Vec::new();
-            let mut cut = false;
-            if let Some(r) = &*REQ_RE {
-                let mut seen: HashSet<&str> = HashSet::new();
-                for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
-                    if !seen.insert(m.as_str()) {
-                        continue;
-                    }
-                    if seen.len() > MAX_SPECIFIERS {
-                        cut = true;
-                        break;
-                    }
-                    specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
-                }
-            }
+            let (reqs, mut cut) = distinct_captures(&REQ_RE, text);
+            specs.extend(
+                reqs.iter()
+                    .filter_map(|m| normalize_rel(&format!("{dir}/{m}"))),
+            );
             if c == Ctx::Install {
-                if let Some(r) = &*FILE_LIT_RE {
-                    let mut seen: HashSet<&str> = HashSet::new();
-                    for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
-                        if !seen.insert(m.as_str()) {
-                            continue;
-                        }
-                        if seen.len() > MAX_SPECIFIERS {
-                            cut = true;
-                            break;
-                        }
-                        specs.extend(normalize_rel(&format!("{dir}/{}", m.as_str())));
-                        specs.extend(normalize_rel(m.as_str()));
-                    }
+                let (lits, lits_cut) = distinct_captures(&FILE_LIT_RE, text);
+                cut |= lits_cut;
+                for m in lits {
+                    specs.extend(normalize_rel(&format!("{dir}/{m}")));
+                    specs.extend(normalize_rel(m));
                 }
             }
             if cut && !capped.iter().any(|(f, _)| *f == file) {
@@ -1247,6 +1228,26 @@ impl Contexts {
     fn of_file(&self, path: &str) -> Ctx {
         self.read.get(path).copied().unwrap_or(Ctx::Other)
     }
+}
+
+/// The distinct first captures of `re` in `text`, at most [`MAX_SPECIFIERS`] (repeating one
+/// cannot push another past the cap), and whether more were cut off.
+fn distinct_captures<'t>(re: &Lazy<Option<Regex>>, text: &'t str) -> (Vec<&'t str>, bool) {
+    let Some(r) = &**re else {
+        return (Vec::new(), false);
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut out = Vec::new();
+    for m in r.captures_iter(text).filter_map(|c| c.get(1)) {
+        if !seen.insert(m.as_str()) {
+            continue;
+        }
+        if seen.len() > MAX_SPECIFIERS {
+            return (out, true);
+        }
+        out.push(m.as_str());
+    }
+    (out, false)
 }
 
 /// Severity one step lower.

@@ -138,6 +138,17 @@ struct HashIndex {
 }
 
 impl HashIndex {
+    /// Values (with repeats) whose key is a deletion variant of `part` within `max` edits.
+    fn hits(&self, part: &[char], max: usize) -> Vec<u32> {
+        let mut probes = Vec::new();
+        variant_hashes(part, max, &mut probes);
+        let mut out = Vec::new();
+        for h in probes {
+            self.get(h, &mut out);
+        }
+        out
+    }
+
     /// Entries of one value must not repeat a key (callers dedup per name).
     fn new(entries: Vec<(u64, u32)>) -> Self {
         // About four entries per bucket: one cache line.
@@ -461,17 +472,8 @@ impl Detector {
         if max == 0 {
             return Vec::new();
         }
-        let hits = |index: &HashIndex, part: &[char]| -> Vec<u32> {
-            let mut probes = Vec::new();
-            variant_hashes(part, max, &mut probes);
-            let mut out = Vec::new();
-            for h in probes {
-                index.get(h, &mut out);
-            }
-            out
-        };
-        let heads = hits(&self.heads, &q[..q.len().min(PREFIX)]);
-        let mut tails = hits(&self.tails, &q[q.len().saturating_sub(PREFIX)..]);
+        let heads = self.heads.hits(&q[..q.len().min(PREFIX)], max);
+        let mut tails = self.tails.hits(&q[q.len().saturating_sub(PREFIX)..], max);
         tails.sort_unstable();
         tails.dedup();
         let mut v: Vec<(String, usize)> = self
@@ -545,23 +547,15 @@ impl Detector {
         }
         // Candidates: popular names sharing a deletion variant of the first PREFIX characters
         // and one of the last PREFIX characters (both hold for any match).
-        // Popular indexes (with repeats) sharing a deletion variant of `part`.
-        let hits = |index: &HashIndex, part: &[char]| -> Vec<u32> {
-            let mut probes = Vec::new();
-            variant_hashes(part, max, &mut probes);
-            let mut out = Vec::new();
-            for h in probes {
-                index.get(h, &mut out);
-            }
-            out
-        };
-        let heads = hits(&self.heads, &qchars[..qchars.len().min(PREFIX)]);
+        let heads = self.heads.hits(&qchars[..qchars.len().min(PREFIX)], max);
         if heads.is_empty() {
             return None;
         }
         // Few candidates are cheaper to verify than to filter.
         let tails = (heads.len() > 16).then(|| {
-            let mut t = hits(&self.tails, &qchars[qchars.len().saturating_sub(PREFIX)..]);
+            let mut t = self
+                .tails
+                .hits(&qchars[qchars.len().saturating_sub(PREFIX)..], max);
             t.sort_unstable();
             t.dedup();
             t
