@@ -1878,9 +1878,10 @@ fn advisories(
     Ok((out, notes))
 }
 
+/// A workspace's package.json (a regular file, at most 16 MiB), if it parses.
 fn read_json(p: &Path) -> Option<Value> {
-    let text = std::fs::read_to_string(p).ok()?;
-    serde_json::from_str(&text).ok()
+    let bytes = crate::files::read_capped(p, crate::registry::MAX_SMALL_JSON_BYTES as u64).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Directories under `base` matching a workspace glob (`packages/*`, `apps/**`, `tool`; `*`
