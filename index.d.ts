@@ -245,6 +245,47 @@ export interface GuardResult {
   warnings: number
 }
 
+export interface InspectTarballOptions {
+  /** Whose file naming decides which entry a path ends up with. Default: this process's platform. */
+  platform?: 'posix' | 'darwin' | 'windows'
+}
+
+/** One file npm leaves in the package directory. */
+export interface TarballFile {
+  /** Path inside the package directory (`lib/index.js`). */
+  path: string
+  size: number
+  /** `sha512-…` of its bytes. */
+  integrity: string
+  /** Whether its text was read for the guard's scans. */
+  text: boolean
+  /** Why its text was not read, when the guard wanted it. */
+  unread?: 'too-large-to-read' | 'text-budget' | 'binary' | 'binary-extension'
+}
+
+export interface TarballAnomaly {
+  /** Path as stored in the tarball, `@<offset>` for a header without one, empty for the archive. */
+  path: string
+  /** Stable reason (README, "Reading tarballs"). */
+  reason: string
+  /** `error`: npm's view of a judged file is uncertain; `warning`: a crafted tarball read as npm reads it. */
+  severity: 'error' | 'warning' | 'info'
+}
+
+/** What npm would extract from a tarball. */
+export interface TarballView {
+  /** The winning `package.json`. */
+  manifest: Record<string, unknown>
+  /** First path component of the first file entry (normally `package`). */
+  root: string
+  files: TarballFile[]
+  hasBindingGyp: boolean
+  hasGypFile: boolean
+  anomalies: TarballAnomaly[]
+  /** Bytes of the tar stream. */
+  unpackedSize: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -279,6 +320,18 @@ export declare function checkIntegrity(data: Buffer | Uint8Array | string, sri: 
  * usage and configuration errors (including an invalid policy file).
  */
 export declare function guard(options?: GuardOptions): Promise<GuardResult>
+
+/**
+ * What npm would extract from a package tarball: every file npm leaves in the package
+ * directory with its size and `sha512`, the winning `package.json`, and what is odd about the
+ * archive (`anomalies`; severity `error` when npm's view of a judged file depends on the
+ * platform). Nothing is written and no package code runs.
+ *
+ * Rejects with `ERR_PROV_INVALID_ARG` for a tarball npm cannot extract (or whose extraction
+ * this reader cannot pin down), `ERR_PROV_TOO_LARGE` over the reader's limits, `ERR_PROV_JSON`
+ * for a `package.json` that does not parse.
+ */
+export declare function inspectTarball(data: Buffer | Uint8Array | string, options?: InspectTarballOptions): Promise<TarballView>
 
 /** Compute an SRI string (default `sha512`) over bytes or a file. */
 export declare function integrity(data: Buffer | Uint8Array | string, options?: { algorithms?: Array<'sha1' | 'sha256' | 'sha384' | 'sha512'> }): Promise<string>

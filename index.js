@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.audit = nativeBinding.audit
 module.exports.checkIntegrity = nativeBinding.checkIntegrity
 module.exports.guard = nativeBinding.guard
+module.exports.inspectTarball = nativeBinding.inspectTarball
 module.exports.integrity = nativeBinding.integrity
 module.exports.verify = nativeBinding.verify
 module.exports.verifyAttestations = nativeBinding.verifyAttestations

@@ -244,3 +244,44 @@ export interface GuardResult {
   errors: number
   warnings: number
 }
+
+export interface InspectTarballOptions {
+  /** Whose file naming decides which entry a path ends up with. Default: this process's platform. */
+  platform?: 'posix' | 'darwin' | 'windows'
+}
+
+/** One file npm leaves in the package directory. */
+export interface TarballFile {
+  /** Path inside the package directory (`lib/index.js`). */
+  path: string
+  size: number
+  /** `sha512-…` of its bytes. */
+  integrity: string
+  /** Whether its text was read for the guard's scans. */
+  text: boolean
+  /** Why its text was not read, when the guard wanted it. */
+  unread?: 'too-large-to-read' | 'text-budget' | 'binary' | 'binary-extension'
+}
+
+export interface TarballAnomaly {
+  /** Path as stored in the tarball, `@<offset>` for a header without one, empty for the archive. */
+  path: string
+  /** Stable reason (README, "Reading tarballs"). */
+  reason: string
+  /** `error`: npm's view of a judged file is uncertain; `warning`: a crafted tarball read as npm reads it. */
+  severity: 'error' | 'warning' | 'info'
+}
+
+/** What npm would extract from a tarball. */
+export interface TarballView {
+  /** The winning `package.json`. */
+  manifest: Record<string, unknown>
+  /** First path component of the first file entry (normally `package`). */
+  root: string
+  files: TarballFile[]
+  hasBindingGyp: boolean
+  hasGypFile: boolean
+  anomalies: TarballAnomaly[]
+  /** Bytes of the tar stream. */
+  unpackedSize: number
+}

@@ -831,3 +831,51 @@ pub fn guard<'e>(
         to_value(&result)
     })
 }
+
+/// What npm would extract from a package tarball: every file npm leaves in the package
+/// directory with its size and `sha512`, the winning `package.json`, and what is odd about the
+/// archive (`anomalies`; severity `error` when npm's view of a judged file depends on the
+/// platform). Nothing is written and no package code runs.
+///
+/// Rejects with `ERR_PROV_INVALID_ARG` for a tarball npm cannot extract (or whose extraction
+/// this reader cannot pin down), `ERR_PROV_TOO_LARGE` over the reader's limits, `ERR_PROV_JSON`
+/// for a `package.json` that does not parse.
+#[napi(
+    ts_args_type = "data: Buffer | Uint8Array | string, options?: InspectTarballOptions",
+    ts_return_type = "Promise<TarballView>"
+)]
+pub fn inspect_tarball<'e>(
+    data: Unknown<'e>,
+    options: Option<Unknown<'e>>,
+) -> Result<AsyncTask<CpuTask>> {
+    use crate::tarball::{Options, Platform};
+    let prepared = (|| -> std::result::Result<_, CoreError> {
+        let src = bytes_or_path(data, "data")?;
+        let o = self::options(options)?;
+        let platform = match prop_string(&o, "platform")?.as_deref() {
+            None => Platform::current(),
+            Some("posix") => Platform::Posix,
+            Some("darwin") => Platform::Darwin,
+            Some("windows") => Platform::Windows,
+            Some(p) => {
+                return Err(arg(format!(
+                    "platform must be 'posix', 'darwin' or 'windows', not {p:?}"
+                )))
+            }
+        };
+        Ok((src, platform))
+    })();
+    let (src, platform) = match prepared {
+        Ok(p) => p,
+        Err(e) => return Ok(CpuTask::failed(e)),
+    };
+    Ok(CpuTask::new(move || {
+        let opts = Options {
+            digests: true,
+            platform,
+            ..Options::default()
+        };
+        let bytes = src.read_blocking(opts.limits.max_compressed as usize)?;
+        to_value(&crate::tarball::read_with(&bytes, &opts)?)
+    }))
+}

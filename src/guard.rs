@@ -15,8 +15,10 @@
 //!    and remote-tarball dependencies, each checked against the lockfile's integrity (else
 //!    the registry's): manifest confusion, suspicious code, unread install-script targets and
 //!    entry points, and the install hooks npm will really run (package.json plus
-//!    `binding.gyp`). A tarball that does not match is an error finding; one over the
-//!    reader's limits, or unreadable, a warning.
+//!    `binding.gyp`). The reader sees what npm extracts (`tarball`); whatever keeps the guard
+//!    from seeing it — bytes that do not match, bytes that could not be fetched, a tarball
+//!    over the reader's limits or one npm's extraction of which differs between platforms —
+//!    is an error finding.
 //! 5. Evaluate the per-version rules (`policy::evaluate`; non-registry dependencies:
 //!    `policy::evaluate_non_registry`), then the tree-level signals: dependency confusion,
 //!    typosquatting (once per name), malware advisories. Apply exceptions.
@@ -1336,37 +1338,121 @@ struct TarballResult {
     unproven: Option<String>,
     /// npm's cache held other bytes under the lockfile's integrity (read from the URL instead).
     cache_mismatch: bool,
+    /// Error anomalies of the reader (`path: reason`).
+    uncertain: Vec<String>,
+    /// Warning anomalies of the reader (`path: reason`), at most 10.
+    crafted: Vec<String>,
 }
 
-/// Why a tarball's code could not be judged.
+/// Why a tarball's code could not be judged. Every one is an error finding: the guard judges
+/// the bytes npm installs, and these are bytes it has not seen (or cannot see as npm does).
 enum TarballProblem {
-    /// The bytes could not be had (network, 404, no URL): a note.
+    /// The bytes npm installs could not be had (network, 404, no URL).
     NotFetched(String),
-    /// The bytes are not the ones the lockfile (or the registry) pins: an error finding.
+    /// No copy read has the pinned integrity. `npm_refuses`: the copy npm fetches was read and
+    /// does not match either (npm fails with EINTEGRITY); otherwise npm's copy was not seen.
     Mismatch {
         expected: String,
-        detail: String,
-        from: String,
+        reads: Vec<String>,
+        npm_url: Option<String>,
+        npm_refuses: bool,
     },
-    /// Over the reader's limits, or not a tarball the reader can read: a warning finding.
+    /// npm's view cannot be reproduced: over the reader's limits, not a tarball npm
+    /// extracts, or an extraction whose result depends on how npm reads the file.
     Unreadable { why: String, from: String },
 }
 
-/// Whether a package may run code at install, as far as the lockfile and the registry
-/// manifest say: `hasInstallScript`, an install hook, `gypfile`, or no manifest at all.
-fn declares_install_hooks(manifest: Option<&Value>, p: &LockedPackage) -> bool {
-    if p.has_install_script == Some(true) {
-        return true;
-    }
-    let Some(m) = manifest else {
-        return true;
+/// The lockfile's integrity is what the bytes must match (see [`read_tarball`]).
+const LOCKFILE_INTEGRITY: &str = "the lockfile's integrity";
+
+/// The bytes npm installs for `p`, checked against `want`. Steps:
+/// 1. Which URLs: a remote-tarball dependency's own URL. When the lockfile pins an integrity,
+///    any copy with it is the same bytes: the registry's first, unless the lockfile resolves
+///    the package from another host (a private package resolved elsewhere) — then that one,
+///    which is what npm fetches. Without a pin, what npm fetches: the lockfile's URL, else the
+///    registry's.
+/// 2. Read them in order; the first whose bytes match `want` is used, hashed off the runtime.
+///    A copy that does not match is never scanned.
+async fn read_tarball(
+    ctx: &Context,
+    p: &LockedPackage,
+    registry_url: Option<String>,
+    lock_url: Option<String>,
+    want: Option<(Integrity, &'static str)>,
+    max: usize,
+) -> std::result::Result<(Vec<u8>, String), TarballProblem> {
+    // 1.
+    let npm_url = match &p.source {
+        Source::Tarball { url } => Some(url.clone()),
+        _ => lock_url.clone().or(registry_url.clone()),
     };
-    let yes = |k: &str| m.get(k) == Some(&Value::Bool(true));
-    yes("hasInstallScript")
-        || yes("gypfile")
-        || crate::tarball::INSTALL_HOOKS
-            .iter()
-            .any(|h| m.pointer(&format!("/scripts/{h}")).is_some())
+    let mut urls: Vec<String> = match &p.source {
+        Source::Tarball { url } => vec![url.clone()],
+        _ if want
+            .as_ref()
+            .is_some_and(|(_, what)| *what == LOCKFILE_INTEGRITY) =>
+        {
+            let elsewhere = matches!((&lock_url, &registry_url), (Some(l), Some(r)) if host_port(l) != host_port(r));
+            if elsewhere {
+                lock_url.into_iter().chain(registry_url).collect()
+            } else {
+                registry_url.into_iter().chain(lock_url).collect()
+            }
+        }
+        _ => npm_url.iter().cloned().collect(),
+    };
+    urls.dedup();
+    if urls.is_empty() {
+        return Err(TarballProblem::NotFetched(format!(
+            "{}@{}: neither the lockfile nor the registry gives a tarball URL",
+            p.name, p.version
+        )));
+    }
+    // 2.
+    let mut failures = Vec::new();
+    let mut mismatches: Vec<(String, String)> = Vec::new();
+    for url in urls {
+        match ctx.client.bytes(&url, max).await {
+            Ok(Fetched::Found(b)) => {
+                let Some((w, _)) = &want else {
+                    return Ok((b, url));
+                };
+                let w = w.clone();
+                let checked = tokio::task::spawn_blocking(move || {
+                    let r = crate::integrity::check(&b, &w)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    (b, r)
+                })
+                .await;
+                match checked {
+                    Ok((b, Ok(()))) => return Ok((b, url)),
+                    Ok((_, Err(detail))) => mismatches.push((url, detail)),
+                    Err(e) => failures.push(format!("{url}: {e}")),
+                }
+            }
+            Ok(Fetched::NotFound) => failures.push(format!("{url}: 404")),
+            Err(Error::TooLarge(why)) => return Err(TarballProblem::Unreadable { why, from: url }),
+            Err(e) => failures.push(format!("{url}: {e}")),
+        }
+    }
+    let Some((w, what)) = want.filter(|_| !mismatches.is_empty()) else {
+        return Err(TarballProblem::NotFetched(failures.join("; ")));
+    };
+    let npm_refuses = npm_url
+        .as_ref()
+        .is_some_and(|u| mismatches.iter().any(|(m, _)| m == u));
+    let mut reads: Vec<String> = mismatches
+        .into_iter()
+        .map(|(u, d)| format!("read from {u}: {d}"))
+        .collect();
+    reads.extend(failures.into_iter().map(|f| format!("not read: {f}")));
+    Err(TarballProblem::Mismatch {
+        expected: format!("{what}: {}", w.to_sri()),
+        reads,
+        npm_url,
+        npm_refuses,
+    })
 }
 
 /// The rule a tarball-level finding is filed under: the first of suspiciousCode,
@@ -1380,12 +1466,14 @@ fn tarball_rule(cfg: &Config, name: &str) -> Option<(&'static str, Level)> {
 
 /// Manifest confusion, suspicious code and the install hooks, from the tarballs of `pkgs`
 /// (registry packages and remote-tarball dependencies). Steps, per tarball:
-/// 1. the bytes: npm's cache when it has them, else the registry / URL (at most the reader's
-///    `max_compressed`);
+/// 1. the bytes: npm's cache when it has them, else the URLs [`read_tarball`] picks (at most
+///    the reader's `max_compressed`); bytes that could not be fetched are an error finding;
 /// 2. checked against the lockfile's integrity, else the registry manifest's
-///    `dist.integrity`; bytes that do not match are an error finding (nothing read from them
-///    can be trusted); with neither, they are read and the lack of proof is noted;
-/// 3. read (`tarball::read`): over the limits or unreadable is a warning finding;
+///    `dist.integrity`; bytes that do not match are never scanned, and when no copy matches
+///    that is an error finding; with neither integrity, they are read and the lack of proof
+///    is noted;
+/// 3. read (`tarball::read`) as npm extracts it: over the limits, unreadable, or with files
+///    whose bytes depend on the platform is an error finding;
 /// 4. what runs what worked out once (`scan::Contexts`), then manifest confusion, the code
 ///    scan and unread install targets / entry points; `info` signals are notes.
 async fn tarball_rules(
@@ -1444,9 +1532,8 @@ async fn tarball_rules(
             let usable = |s: &str| Integrity::parse(s).ok().filter(|w| w.strongest().is_some());
             let lock_want = p.integrity.as_deref().and_then(usable);
             let reg_want = registry_sri.as_deref().and_then(usable);
-            let lock_pins = lock_want.is_some();
             let (want, unproven) = match (lock_want, reg_want) {
-                (Some(w), _) => (Some((w, "the lockfile's integrity")), None),
+                (Some(w), _) => (Some((w, LOCKFILE_INTEGRITY)), None),
                 (None, Some(w)) => (
                     Some((w, "the registry's dist.integrity")),
                     // npm installs what the lockfile points at; the registry's hash is what
@@ -1482,39 +1569,13 @@ async fn tarball_rules(
                         .resolved
                         .clone()
                         .filter(|r| r.starts_with("https://") || r.starts_with("http://"));
-                    let url = match &p.source {
-                        Source::Tarball { url } => Some(url.clone()),
-                        // The lockfile pins the bytes: any copy will do, the registry's first.
-                        _ if lock_pins => registry_url.or(lock_url),
-                        // It does not: read what npm would fetch, the lockfile's URL.
-                        _ => lock_url.or(registry_url),
-                    };
-                    let Some(url) = url else {
-                        return (p, Err(TarballProblem::NotFetched(format!("{id}: no tarball URL"))));
-                    };
-                    match ctx.client.bytes(&url, max_tarball).await {
-                        Ok(Fetched::Found(b)) => (b, url),
-                        Ok(Fetched::NotFound) => {
-                            return (p, Err(TarballProblem::NotFetched(format!("{url}: 404"))))
-                        }
-                        Err(Error::TooLarge(why)) => {
-                            return (p, Err(TarballProblem::Unreadable { why, from: url }))
-                        }
-                        Err(e) => return (p, Err(TarballProblem::NotFetched(format!("{id}: {e}")))),
+                    match read_tarball(&ctx, &p, registry_url, lock_url, want.clone(), max_tarball).await {
+                        Ok(got) => got,
+                        Err(problem) => return (p, Err(problem)),
                     }
                 }
             };
             let r = tokio::task::spawn_blocking(move || -> std::result::Result<TarballResult, TarballProblem> {
-                // 2.
-                if let Some((w, what)) = &want {
-                    if let Err(e) = crate::integrity::check(&bytes, w) {
-                        return Err(TarballProblem::Mismatch {
-                            expected: format!("{what}: {}", w.to_sri()),
-                            detail: e.to_string(),
-                            from: from.clone(),
-                        });
-                    }
-                }
                 // 3.
                 let pkg = crate::tarball::read(&bytes, &limits).map_err(|e| {
                     TarballProblem::Unreadable {
@@ -1530,7 +1591,17 @@ async fn tarball_rules(
                 let mut signals = crate::scan::scan_code_in(&pkg, &cx);
                 let (unread, unread_others) = crate::scan::unread_files_in(&pkg, &cx);
                 signals.extend(unread);
+                let said = |sev: &str, max: usize| -> Vec<String> {
+                    pkg.anomalies
+                        .iter()
+                        .filter(|a| a.severity == sev)
+                        .take(max)
+                        .map(|a| if a.path.is_empty() { a.reason.clone() } else { format!("{}: {}", a.path, a.reason) })
+                        .collect()
+                };
                 Ok(TarballResult {
+                    uncertain: said("error", usize::MAX),
+                    crafted: said("warning", 10),
                     hooks: TarballHooks::of(&pkg),
                     mismatches,
                     signals,
@@ -1570,24 +1641,40 @@ async fn tarball_rules(
         let t = match t {
             Ok(t) => t,
             Err(TarballProblem::NotFetched(why)) => {
-                failed.push(why);
-                continue;
-            }
-            Err(TarballProblem::Mismatch {
-                expected,
-                detail,
-                from,
-            }) => {
                 if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
                     res.findings.push(mk(
                         rule,
                         level,
-                        "the tarball does not match its integrity: its manifest, code and install scripts cannot be judged".into(),
+                        "the tarball npm installs could not be read: its manifest, code and install scripts were not checked".into(),
                         vec![
-                            expected,
-                            format!("read from {from}: {detail}"),
-                            "manifestConfusion and suspiciousCode results for other bytes cannot be trusted; npm refuses such a tarball (EINTEGRITY)".into(),
+                            why,
+                            "the guard judges the bytes npm installs; run it where the registry (or npm's cache) has them".into(),
                         ],
+                    ));
+                } else {
+                    failed.push(why);
+                }
+                continue;
+            }
+            Err(TarballProblem::Mismatch {
+                expected,
+                reads,
+                npm_url,
+                npm_refuses,
+            }) => {
+                if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
+                    let mut evidence = vec![expected];
+                    evidence.extend(reads);
+                    evidence.push(match (npm_refuses, npm_url) {
+                        (true, Some(u)) => format!("npm fetches {u} and refuses these bytes (EINTEGRITY); nothing read from them is trusted"),
+                        (_, Some(u)) => format!("npm fetches {u}, whose bytes were not seen here: what npm would install was not checked"),
+                        (_, None) => "no URL says where npm fetches it from: what npm would install was not checked".into(),
+                    });
+                    res.findings.push(mk(
+                        rule,
+                        level,
+                        "the tarball does not match its integrity: its manifest, code and install scripts cannot be judged".into(),
+                        evidence,
                     ));
                 }
                 continue;
@@ -1595,24 +1682,12 @@ async fn tarball_rules(
             Err(TarballProblem::Unreadable { why, from }) => {
                 if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
                     let l = crate::tarball::Limits::default();
-                    // Padding a tarball past the limits is cheap: when it runs code at install
-                    // (or nothing says it does not), that keeps the rule's level.
-                    // The registry's manifest speaks for these bytes only when the lockfile
-                    // pins the registry's integrity.
-                    let manifest = packuments
-                        .get(&p.name)
-                        .and_then(|d| d.get("versions")?.get(&p.version))
-                        .filter(|m| {
-                            p.source == Source::Registry
-                                && p.integrity.is_some()
-                                && m.pointer("/dist/integrity").and_then(Value::as_str)
-                                    == p.integrity.as_deref()
-                        });
-                    let hooks = declares_install_hooks(manifest, &p);
+                    // Whatever the registry says about install scripts: the reader could not
+                    // see what npm extracts, so nothing about it is known.
                     res.findings.push(mk(
                         rule,
-                        if hooks { level } else { level.min(Level::Warn) },
-                        "the tarball could not be read: its manifest, code and install scripts were not checked".into(),
+                        level,
+                        "the tarball cannot be read as npm reads it: its manifest, code and install scripts were not checked".into(),
                         vec![
                             format!("{why} (from {from})"),
                             format!(
@@ -1625,6 +1700,27 @@ async fn tarball_rules(
                 continue;
             }
         };
+        // npm's view of a judged file depends on the platform (or on how the file is read):
+        // an error; signs of a crafted archive the reader still reads as npm does: a warning.
+        if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
+            if !t.uncertain.is_empty() {
+                res.findings.push(mk(
+                    rule,
+                    level,
+                    "npm's extraction of this tarball differs between platforms for files the guard judges: what npm installs there was not checked".into(),
+                    t.uncertain.clone(),
+                ));
+            }
+            if !t.crafted.is_empty() {
+                res.findings.push(mk(
+                    rule,
+                    level.min(Level::Warn),
+                    "the tarball has entries npm pack never writes (read here as npm reads them)"
+                        .into(),
+                    t.crafted.clone(),
+                ));
+            }
+        }
         let mc = cfg.level("manifestConfusion", &p.name);
         if let Some(mism) = t.mismatches.as_ref().filter(|m| !m.is_empty()) {
             if mc != Level::Off {
