@@ -22,6 +22,10 @@ export interface VerifyOptions {
   trustedRoot?: JsonSource
   /** npm registry keys (`/-/npm/v1/keys` response or TUF `keys.json`) instead of the embedded ones. */
   npmKeys?: JsonSource
+  /** Longest one HTTP request may take, in ms, as npm's `fetch-timeout` (which it overrides);
+   *  it also caps the connect (10 s) and idle (20 s without a byte) timeouts. Default: npm's
+   *  configuration, else 120000. */
+  fetchTimeout?: number
   /** Refuse tarballs larger than this. Default 512 MiB. */
   maxTarballBytes?: number
 }
@@ -181,6 +185,10 @@ export interface AuditOptions {
   cacheDir?: string
   /** Make no network request: cached results only, the rest is `unverifiable`. */
   offline?: boolean
+  /** Longest one HTTP request may take, in ms, as npm's `fetch-timeout` (which it overrides);
+   *  it also caps the connect (10 s) and idle (20 s without a byte) timeouts. Default: npm's
+   *  configuration, else 120000. */
+  fetchTimeout?: number
   trustedRoot?: JsonSource
   npmKeys?: JsonSource
   /** Called as packages complete. */

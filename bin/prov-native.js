@@ -24,9 +24,13 @@ Options:
   --tarball FILE                 tarball bytes instead of downloading (one spec only)
   --trusted-root FILE            Sigstore trusted_root.json instead of the embedded one
   --npm-keys FILE                npm registry keys instead of the embedded ones
+  --fetch-timeout MS             longest one HTTP request may take (npm's fetch-timeout; default
+                                 npm's configuration, else 120000); connect 10 s and 20 s without
+                                 a byte at most
   -h, --help                     show this help
 
-Audit options (plus --registry, --attestations-registry, --trusted-root, --npm-keys):
+Audit options (plus --registry, --attestations-registry, --trusted-root, --npm-keys,
+--fetch-timeout):
   --json | --sarif | --format table|json|sarif
   --concurrency N                packages verified at once (default 32)
   --no-cache                     do not read or write the result cache
@@ -94,6 +98,7 @@ async function cmdVerify (argv, io) {
     tarball: { type: 'string' },
     'trusted-root': { type: 'string' },
     'npm-keys': { type: 'string' },
+    'fetch-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' }
   })
   if (values.help) {
@@ -108,7 +113,8 @@ async function cmdVerify (argv, io) {
     attestations: abs(values.attestations),
     tarball: abs(values.tarball),
     trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys'])
+    npmKeys: abs(values['npm-keys']),
+    fetchTimeout: fetchTimeout(values)
   }
   const { verify } = require('..')
   // verify() rejects only for usage and configuration errors; the reports of the other specs
@@ -138,7 +144,17 @@ const TREE_FLAGS = {
   'attestations-registry': { type: 'string' },
   'trusted-root': { type: 'string' },
   'npm-keys': { type: 'string' },
+  'fetch-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
+}
+
+// --fetch-timeout MS: a positive whole number of milliseconds.
+function fetchTimeout (values) {
+  const v = values['fetch-timeout']
+  if (v === undefined) return undefined
+  const ms = Number(v)
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(ms) || ms < 1) throw new UsageError('--fetch-timeout must be a positive whole number of milliseconds')
+  return ms
 }
 
 
@@ -158,7 +174,8 @@ function treeOptions (values, positionals, command) {
     cacheDir: abs(values['cache-dir']),
     offline: !!values.offline,
     trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys'])
+    npmKeys: abs(values['npm-keys']),
+    fetchTimeout: fetchTimeout(values)
   }
 }
 

@@ -240,20 +240,27 @@ pub async fn audit_json(
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
     };
-    // Everything else the verdicts depend on.
-    let mut registries: Vec<String> = ctx
-        .client
-        .config()
-        .scoped_registries()
-        .into_iter()
-        .map(|(s, r)| format!("{s}={r}"))
-        .collect();
-    registries.push(
-        ctx.registry_for("x", opts.registry.as_deref())
-            .unwrap_or_default(),
-    );
+    // Everything else the verdicts depend on (the registries only for a cache key: finding
+    // the default one may ask npm).
+    let registries = match &opts.cache {
+        None => String::new(),
+        Some(_) => {
+            let mut r: Vec<String> = ctx
+                .client
+                .config()
+                .scoped_registries()
+                .into_iter()
+                .map(|(s, r)| format!("{s}={r}"))
+                .collect();
+            r.push(
+                ctx.registry_for("x", opts.registry.as_deref())
+                    .unwrap_or_default(),
+            );
+            r.join(" ")
+        }
+    };
     let inputs = [
-        registries.join(" "),
+        registries,
         opts.attestations_registry.clone().unwrap_or_default(),
         ctx.trust.fingerprint.clone(),
         if opts.abbreviated {
@@ -350,6 +357,13 @@ async fn audit_name(
     pkgs: &[LockedPackage],
     opts: &Options,
 ) -> (Vec<(Report, bool)>, Option<Arc<serde_json::Value>>) {
+    // Offline without a cache, nothing can be had: the registry is not needed (finding the
+    // default one may ask npm).
+    if ctx.client.is_offline() && opts.cache.is_none() {
+        let e = Error::Network(format!("offline: not fetching the packument of {name}"));
+        let out = pkgs.iter().map(|p| (failed_report(p, &e), false)).collect();
+        return (out, None);
+    }
     let registry = match ctx.registry_for(name, opts.registry.as_deref()) {
         Ok(r) => r,
         Err(e) => {

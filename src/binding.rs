@@ -336,6 +336,21 @@ fn to_value<T: serde::Serialize>(t: &T) -> Outcome {
     serde_json::to_string(t).map_err(|e| CoreError::Internal(e.to_string()))
 }
 
+/// npm config set by options, above every `.npmrc` and the environment: `fetchTimeout` (ms,
+/// as npm's `fetch-timeout`).
+fn config_overrides(o: &Option<Object>) -> std::result::Result<Vec<(String, String)>, CoreError> {
+    let mut out = Vec::new();
+    if let Some(ms) = prop_number(o, "fetchTimeout")? {
+        if !(ms.is_finite() && (1.0..=86_400_000.0).contains(&ms)) {
+            return Err(arg(
+                "fetchTimeout must be a number of milliseconds from 1 to 86400000",
+            ));
+        }
+        out.push(("fetch-timeout".to_string(), (ms.ceil() as u64).to_string()));
+    }
+    Ok(out)
+}
+
 /// Verify one npm package version end to end: registry resolution, tarball integrity, registry
 /// signature, npm publish attestation, SLSA provenance and the transparency log.
 ///
@@ -374,7 +389,7 @@ pub fn verify<'e>(
             spec,
             prop_string(&o, "registry")?,
             prop_string(&o, "attestationsRegistry")?,
-            prop_string(&o, "cwd")?,
+            (prop_string(&o, "cwd")?, config_overrides(&o)?),
             root,
             keys,
             att,
@@ -382,18 +397,18 @@ pub fn verify<'e>(
             max.map(|m| m as usize),
         ))
     })();
-    let (spec, registry, attestations_registry, cwd, root, keys, att, tarball, max) = match prepared
-    {
-        Ok(p) => p,
-        Err(e) => return rejected(env, e),
-    };
+    let (spec, registry, attestations_registry, (cwd, overrides), root, keys, att, tarball, max) =
+        match prepared {
+            Ok(p) => p,
+            Err(e) => return rejected(env, e),
+        };
     settle(env, async move {
         let trust = trust_for(root, keys).await?;
         let cwd = match cwd {
             Some(c) => PathBuf::from(c),
             None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
         };
-        let ctx = Context::new(cwd, trust)?;
+        let ctx = Context::with_overrides(cwd, trust, &overrides)?;
         let max_tar = max.unwrap_or(crate::registry::DEFAULT_MAX_TARBALL_BYTES);
         let attestations = match att {
             Some(a) => {
@@ -681,6 +696,8 @@ struct TreeArgs {
     cache: bool,
     cache_dir: Option<String>,
     offline: bool,
+    /// npm config from options (see [`config_overrides`]).
+    overrides: Vec<(String, String)>,
 }
 
 impl TreeArgs {
@@ -702,6 +719,7 @@ impl TreeArgs {
             cache: prop_bool(o, "cache")?.unwrap_or(true),
             cache_dir: prop_string(o, "cacheDir")?,
             offline: prop_bool(o, "offline")?.unwrap_or(false),
+            overrides: config_overrides(o)?,
         })
     }
 
@@ -717,7 +735,7 @@ impl TreeArgs {
         };
         // npm's configuration is the project's whose lockfile is read.
         let project = crate::guard::project_dir(&cwd, self.lockfile.as_deref().map(Path::new));
-        let mut ctx = Context::new(project, trust)?;
+        let mut ctx = Context::with_overrides(project, trust, &self.overrides)?;
         let default_dir = crate::cache::Cache::default_dir(ctx.client.config());
         let npm_cache = default_dir
             .as_deref()

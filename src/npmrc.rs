@@ -25,11 +25,12 @@
 use crate::error::{Error, Result};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Config files (and `cafile`) larger than this are rejected.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -519,12 +520,104 @@ enum Proxy<'a> {
     Url(&'a str),
 }
 
-/// Last resort when [`NpmConfig::registry_for`] is `None`: run `npm config get registry` in
-/// `cwd` (10 s timeout), trim, require an `http(s)` URL, and normalise it to end with `/`.
+/// Last resort when [`NpmConfig::registry_for`] is `None`: what `npm config get registry`
+/// prints in `cwd` (see [`ask_npm_cli`]), asked once per process for a project directory and
+/// environment. Callers that come while npm is being asked wait for that answer; a failure is
+/// remembered for [`NPM_CLI_FAILURE_TTL`], so a run does not spawn npm once per package.
 pub fn registry_from_npm_cli(cwd: &Path) -> Result<String> {
+    NPM_CLI_REGISTRY.get_or_ask(npm_cli_key(cwd), NPM_CLI_FAILURE_TTL, || ask_npm_cli(cwd))
+}
+
+/// How long a failed `npm config get registry` is remembered (a success is kept for the life
+/// of the process): a run does not ask again per package, a long-lived process sees npm back.
+const NPM_CLI_FAILURE_TTL: Duration = Duration::from_secs(60);
+
+/// `npm config get registry`'s answers (see [`registry_from_npm_cli`]).
+static NPM_CLI_REGISTRY: CliMemo = CliMemo::new();
+
+/// An answer as kept: the registry, or the message of the [`Error::Config`] it failed with.
+type CliAnswer = std::result::Result<String, String>;
+type CliSlot = Arc<Mutex<Option<(Instant, CliAnswer)>>>;
+
+/// Answers by key; one slot per key, locked while its answer is being made, so that
+/// concurrent callers wait for one question instead of asking their own.
+struct CliMemo {
+    slots: Mutex<BTreeMap<String, CliSlot>>,
+}
+
+impl CliMemo {
+    const fn new() -> Self {
+        Self {
+            slots: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The kept answer for `key` (a failure only while younger than `failure_ttl`), else
+    /// `ask()`'s, kept.
+    fn get_or_ask(
+        &self,
+        key: String,
+        failure_ttl: Duration,
+        ask: impl FnOnce() -> Result<String>,
+    ) -> Result<String> {
+        let slot = {
+            let mut m = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(m.entry(key).or_default())
+        };
+        let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, answer)) = &*kept {
+            if answer.is_ok() || at.elapsed() < failure_ttl {
+                return answer.clone().map_err(Error::Config);
+            }
+        }
+        let answer = ask().map_err(|e| match e {
+            Error::Config(m) => m,
+            e => e.to_string(),
+        });
+        *kept = Some((Instant::now(), answer.clone()));
+        answer.map_err(Error::Config)
+    }
+}
+
+/// What decides `npm config get registry`'s answer besides npm's files: the project
+/// directory, and the environment npm reads (`npm_config_*`, which `npm` is on `PATH`, the
+/// home directory, the prefix). Hashed: the environment may hold credentials.
+fn npm_cli_key(cwd: &Path) -> String {
+    use sha2::Digest;
+    let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            k.starts_with(ENV_PREFIX)
+                || matches!(
+                    k.as_str(),
+                    "path" | "home" | "userprofile" | "appdata" | "prefix"
+                )
+        })
+        .collect();
+    vars.sort();
+    let mut h = sha2::Sha256::new();
+    h.update(cwd.as_os_str().as_encoded_bytes());
+    for (k, v) in &vars {
+        h.update([0]);
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Run `npm config get registry` in `cwd` (10 s timeout), trim, require an `http(s)` URL, and
+/// normalise it to end with `/`.
+fn ask_npm_cli(cwd: &Path) -> Result<String> {
     use std::process::{Command, Stdio};
     use std::sync::mpsc;
-    use std::time::Instant;
 
     let program = if cfg!(windows) { "npm.cmd" } else { "npm" };
     let what = "`npm config get registry`";
@@ -1947,6 +2040,59 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn npm_cli_answers_are_asked_once_per_key() {
+        let memo = CliMemo::new();
+        let asked = AtomicUsize::new(0);
+        let ask = || {
+            asked.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(50));
+            Ok("http://127.0.0.1:4873/".to_string())
+        };
+        // Concurrent callers wait for the one question.
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let got = memo.get_or_ask("a".into(), Duration::from_secs(60), ask);
+                    assert_eq!(got.unwrap(), "http://127.0.0.1:4873/");
+                });
+            }
+        });
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        // Another key is another question; a success is kept even past the failure TTL.
+        memo.get_or_ask("b".into(), Duration::ZERO, ask).unwrap();
+        memo.get_or_ask("b".into(), Duration::ZERO, ask).unwrap();
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+
+        // A failure is kept too, with its message, until the TTL.
+        let failed = AtomicUsize::new(0);
+        let fail = || {
+            failed.fetch_add(1, Ordering::SeqCst);
+            Err(Error::Config("npm is not installed".into()))
+        };
+        for _ in 0..3 {
+            let e = memo
+                .get_or_ask("c".into(), Duration::from_secs(60), fail)
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Config(m) if m == "npm is not installed"),
+                "{e}"
+            );
+        }
+        assert_eq!(failed.load(Ordering::SeqCst), 1);
+        memo.get_or_ask("c".into(), Duration::ZERO, fail)
+            .unwrap_err();
+        assert_eq!(failed.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn npm_cli_key_is_per_directory() {
+        let t = TempDir::new();
+        let (a, b) = (t.dir("a"), t.dir("b"));
+        assert_eq!(npm_cli_key(&a), npm_cli_key(&a));
+        assert_ne!(npm_cli_key(&a), npm_cli_key(&b));
     }
 
     #[test]

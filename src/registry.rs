@@ -2,10 +2,19 @@
 //!
 //! Honours npm's configuration (see `npmrc`): per-URL credentials, `ca`/`cafile`,
 //! `strict-ssl`, proxies. One `reqwest` client per `Client`, so connections are kept alive and
-//! reused. Transient failures (connect errors, timeouts, 429, 5xx) are retried with
-//! exponential backoff and jitter, `Retry-After` honoured; a host that failed
-//! [`UNREACHABLE_AFTER`] connections in a row is only probed until it answers again. Response
-//! sizes are capped.
+//! reused. Response sizes are capped.
+//!
+//! Nothing waits forever. Per attempt: [`CONNECT_TIMEOUT`] to connect, [`IDLE_TIMEOUT`] for
+//! each next byte (the response's first, then every body chunk's), [`TOTAL_TIMEOUT`] in all
+//! (npm's `fetch-timeout` replaces the total and lowers the other two when it is smaller).
+//! Transient failures (connect errors, timeouts, 429, 5xx) are retried (npm's `fetch-retries`)
+//! with exponential backoff and jitter, `Retry-After` honoured; a URL that timed out is tried
+//! again only while the retry ends within [`STALL_BUDGET`] of its first attempt. Per host, in
+//! one run (one `Client`):
+//! - a host that accepted a connection and then timed out before answering any request is
+//!   given up: later requests fail at once, with no probe (it costs one wave of timeouts);
+//! - a host that failed [`UNREACHABLE_AFTER`] connections or timeouts in a row (no answer in
+//!   between) is only probed, once per [`PROBE_AFTER`], until it answers again.
 
 use crate::error::{Error, Result};
 use crate::npmrc::{Auth, NpmConfig};
@@ -15,7 +24,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Largest packument accepted.
 pub const MAX_PACKUMENT_BYTES: usize = 128 * 1024 * 1024;
@@ -25,8 +34,19 @@ pub const MAX_SMALL_JSON_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_MAX_TARBALL_BYTES: usize = 512 * 1024 * 1024;
 /// Attempts per request (npm's `fetch-retries` + 1 when set).
 const ATTEMPTS: u32 = 3;
-/// Per-request timeout (npm's `fetch-timeout`, in ms, when set).
-const TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest wait for a connection (TCP and TLS; at most `fetch-timeout`).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for the next byte: the response's first (from the start of the attempt), then
+/// each body chunk's (at most `fetch-timeout`). A registry sends its first byte in well under
+/// a second; this much silence is a stalled connection or server, not a slow one.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Longest one attempt may take in all, however steadily the bytes come (npm's
+/// `fetch-timeout`, in ms, when set).
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
+/// A URL whose attempt timed out is tried again only if the retry, stalled too, would end
+/// within this time of the URL's first attempt: with the defaults, a stuck URL costs two
+/// idle timeouts (~41 s).
+pub const STALL_BUDGET: Duration = Duration::from_secs(60);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// After this many failed connections in a row to one host (no answer in between), the host
@@ -75,7 +95,8 @@ pub struct Client {
     /// `/-/npm/v1/keys` per registry, fetched once even when many tasks ask at once.
     keys_memo: Arc<Mutex<HashMap<String, KeysCell>>>,
     attempts: u32,
-    /// Reachability by `host:port` (see [`UNREACHABLE_AFTER`]).
+    timeouts: Timeouts,
+    /// Reachability by `host:port` (see the module documentation).
     hosts: Arc<Mutex<HashMap<String, HostState>>>,
     packument_cache: Option<crate::cache::Cache>,
     offline: bool,
@@ -100,14 +121,13 @@ impl Client {
                 })
                 .transpose()
         };
-        let timeout = number("fetch-timeout")?
-            .filter(|ms| *ms > 0)
-            .map_or(TIMEOUT, Duration::from_millis);
+        let timeouts = Timeouts::new(number("fetch-timeout")?);
         let attempts = number("fetch-retries")?.map_or(ATTEMPTS, |r| r.min(10) as u32 + 1);
         let mut b = reqwest::Client::builder()
             .user_agent(concat!("prov-native/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(15).min(timeout))
-            .timeout(timeout)
+            .connect_timeout(timeouts.connect)
+            .read_timeout(timeouts.idle)
+            .timeout(timeouts.total)
             .pool_idle_timeout(Duration::from_secs(30));
         let pems = config.ca_pems()?;
         if !pems.is_empty() {
@@ -136,6 +156,7 @@ impl Client {
             config,
             keys_memo: Arc::default(),
             attempts,
+            timeouts,
             hosts: Arc::default(),
             packument_cache: None,
             offline: false,
@@ -156,6 +177,11 @@ impl Client {
 
     pub fn config(&self) -> &NpmConfig {
         &self.config
+    }
+
+    /// Whether this client makes no network request.
+    pub fn is_offline(&self) -> bool {
+        self.offline
     }
 
     async fn get(&self, url: &str, accept: &str, max: usize) -> Result<Fetched<Vec<u8>>> {
@@ -179,20 +205,24 @@ impl Client {
             return Err(Error::Network(format!("offline: not fetching {url}")));
         }
         let host = host_of(url);
+        let started = Instant::now();
         let mut attempt = 0;
+        let mut last: Option<Error> = None;
         loop {
             attempt += 1;
-            if !self.may_try(&host) {
-                return Err(Error::Network(format!(
-                    "GET {url}: {host} is unreachable ({UNREACHABLE_AFTER} failed connections in a row); not trying again for {}s",
-                    PROBE_AFTER.as_secs()
-                )));
+            if let Some(why) = self.refusal(&host) {
+                // A retry the host's state forbids ends with this URL's own failure.
+                return Err(last.unwrap_or_else(|| Error::Network(format!("GET {url}: {why}"))));
             }
             match self.get_once(url, accept, max, etag).await {
                 Ok(r) => return Ok(r),
                 Err(f) if !f.retryable || attempt >= self.attempts => return Err(f.error),
                 Err(f) => {
                     let wait = backoff(attempt).max(f.retry_after.unwrap_or_default());
+                    if f.timed_out && started.elapsed() + wait + self.timeouts.idle > STALL_BUDGET {
+                        return Err(f.error);
+                    }
+                    last = Some(f.error);
                     tokio::time::sleep(wait).await
                 }
             }
@@ -216,6 +246,7 @@ impl Client {
         if let Some(e) = etag {
             req = req.header("if-none-match", e);
         }
+        let started = Instant::now();
         let resp = match req.send().await {
             Ok(r) => {
                 self.record(url, Seen::Answer);
@@ -227,10 +258,15 @@ impl Client {
                 } else if e.is_timeout() {
                     self.record(url, Seen::Timeout);
                 }
-                return Err(Failure::retry(Error::Network(format!(
-                    "GET {url}: {}",
+                let what = if e.is_timeout() {
+                    self.timeouts.explain(&e, started.elapsed(), false)
+                } else {
                     describe(&e)
-                ))));
+                };
+                return Err(Failure {
+                    timed_out: e.is_timeout(),
+                    ..Failure::retry(Error::Network(format!("GET {url}: {what}")))
+                });
             }
         };
         let status = resp.status();
@@ -250,6 +286,7 @@ impl Client {
             return Err(Failure {
                 error: Error::Network(format!("GET {url}: HTTP {status}")),
                 retryable,
+                timed_out: false,
                 retry_after,
             });
         }
@@ -258,35 +295,54 @@ impl Client {
             .get("etag")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        read_capped(resp, url, max)
-            .await
-            .map(|b| Resp::Found(b, new_etag))
-            .map_err(|e| match e {
-                Error::Network(_) => Failure::retry(e),
-                e => Failure::fatal(e),
-            })
+        read_capped(resp, url, max, |e| {
+            if e.is_timeout() {
+                self.timeouts.explain(e, started.elapsed(), true)
+            } else {
+                describe(e)
+            }
+        })
+        .await
+        .map(|b| Resp::Found(b, new_etag))
+        .map_err(|(e, timed_out)| match e {
+            Error::Network(_) => Failure {
+                timed_out,
+                ..Failure::retry(e)
+            },
+            e => Failure::fatal(e),
+        })
     }
 
-    /// Whether a request to `host` may go out: yes unless the host counts as unreachable,
-    /// and then one probe per [`PROBE_AFTER`].
-    fn may_try(&self, host: &str) -> bool {
+    /// Why a request to `host` may not go out, if it may not: the host is given up for this
+    /// run (it timed out before answering anything), or counts as unreachable and this is not
+    /// the one probe per [`PROBE_AFTER`].
+    fn refusal(&self, host: &str) -> Option<String> {
         let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(h) = m.get_mut(host) else {
-            return true;
-        };
+        let h = m.get_mut(host)?;
+        if h.silent {
+            return Some(format!(
+                "{host} answered no request in this run (timed out: no byte within {}); not asked again in this run",
+                secs(self.timeouts.idle)
+            ));
+        }
         match h.down_since {
-            Some(t) if t.elapsed() < PROBE_AFTER => false,
+            Some(t) if t.elapsed() < PROBE_AFTER => Some(format!(
+                "{host} is unreachable ({UNREACHABLE_AFTER} failed connections or timeouts in a row); not trying again for {}",
+                secs(PROBE_AFTER)
+            )),
             Some(_) => {
-                h.down_since = Some(std::time::Instant::now());
-                true
+                h.down_since = Some(Instant::now());
+                None
             }
-            None => true,
+            None => None,
         }
     }
 
-    /// An answer resets the host; a refused connection counts, and so does a timeout from
-    /// a host that has not answered once in this run (one that accepts connections and never
-    /// replies). Timeouts from a host that answers are its load, not its absence.
+    /// An answer resets the host. A timeout from a host that has not answered once in this
+    /// run (it accepts connections and never replies) gives it up for the run. Otherwise
+    /// failed connections and timeouts count toward [`UNREACHABLE_AFTER`]; any answer in
+    /// between starts the count again, so one stuck URL on a host that answers the others
+    /// does not take the host down.
     fn record(&self, url: &str, seen: Seen) {
         let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         let h = m.entry(host_of(url)).or_default();
@@ -297,11 +353,11 @@ impl Client {
                     ..HostState::default()
                 }
             }
-            Seen::Timeout if h.answered => {}
+            Seen::Timeout if !h.answered => h.silent = true,
             Seen::ConnectFailed | Seen::Timeout => {
                 h.failures = h.failures.saturating_add(1);
                 if h.failures >= UNREACHABLE_AFTER && h.down_since.is_none() {
-                    h.down_since = Some(std::time::Instant::now());
+                    h.down_since = Some(Instant::now());
                 }
             }
         }
@@ -427,19 +483,77 @@ enum Seen {
 
 #[derive(Default)]
 struct HostState {
-    /// Failed connections (and, before any answer, timeouts) since the last answer.
+    /// Failed connections and timeouts since the last answer.
     failures: u32,
     /// The host answered at least once.
     answered: bool,
     /// Counted as unreachable since (the last probe).
-    down_since: Option<std::time::Instant>,
+    down_since: Option<Instant>,
+    /// Timed out before answering anything: given up for the run.
+    silent: bool,
 }
 
-/// A failed attempt: the error, whether another attempt may help, and how long the server
-/// asked us to wait (`Retry-After`).
+/// The timeouts of one attempt (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Timeouts {
+    connect: Duration,
+    idle: Duration,
+    total: Duration,
+}
+
+impl Timeouts {
+    /// The defaults, or npm's `fetch-timeout` (ms; 0 means the default, as npm has no
+    /// "none" here) as the total, lowering connect and idle when it is smaller.
+    fn new(fetch_timeout_ms: Option<u64>) -> Self {
+        let total = fetch_timeout_ms
+            .filter(|ms| *ms > 0)
+            .map_or(TOTAL_TIMEOUT, Duration::from_millis);
+        Self {
+            connect: CONNECT_TIMEOUT.min(total),
+            idle: IDLE_TIMEOUT.min(total),
+            total,
+        }
+    }
+
+    /// Which timeout ended an attempt after `elapsed`, in words that name the limit.
+    fn explain(&self, e: &reqwest::Error, elapsed: Duration, in_body: bool) -> String {
+        if e.is_connect() {
+            format!(
+                "timed out connecting (no connection within {})",
+                secs(self.connect)
+            )
+        } else if elapsed + Duration::from_millis(50) >= self.total && self.total > self.idle {
+            format!(
+                "timed out: the response took longer than {} in all (fetch-timeout)",
+                secs(self.total)
+            )
+        } else if in_body {
+            format!(
+                "timed out: the response stalled (no byte for {})",
+                secs(self.idle)
+            )
+        } else {
+            format!("timed out: no response within {}", secs(self.idle))
+        }
+    }
+}
+
+/// `20 s`, `0.5 s`.
+fn secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", d.as_secs_f64())
+    }
+}
+
+/// A failed attempt: the error, whether another attempt may help, whether it timed out, and
+/// how long the server asked us to wait (`Retry-After`).
 struct Failure {
     error: Error,
     retryable: bool,
+    timed_out: bool,
     retry_after: Option<Duration>,
 }
 
@@ -448,6 +562,7 @@ impl Failure {
         Self {
             error,
             retryable: true,
+            timed_out: false,
             retry_after: None,
         }
     }
@@ -456,6 +571,7 @@ impl Failure {
         Self {
             error,
             retryable: false,
+            timed_out: false,
             retry_after: None,
         }
     }
@@ -507,26 +623,40 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + nanos % base)
 }
 
-async fn read_capped(mut resp: reqwest::Response, url: &str, max: usize) -> Result<Vec<u8>> {
+/// The body, at most `max` bytes. A read error is described by `describe` and comes with
+/// whether it was a timeout.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    url: &str,
+    max: usize,
+    describe: impl Fn(&reqwest::Error) -> String,
+) -> Result<Vec<u8>, (Error, bool)> {
     if let Some(len) = resp.content_length() {
         if len > max as u64 {
-            return Err(Error::TooLarge(format!(
-                "{url}: {len} bytes is over the {max}-byte limit"
-            )));
+            return Err((
+                Error::TooLarge(format!("{url}: {len} bytes is over the {max}-byte limit")),
+                false,
+            ));
         }
     }
     let mut out = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| Error::Network(format!("GET {url}: {}", describe(&e))))?
-    {
+    loop {
+        let chunk = match resp.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(out),
+            Err(e) => {
+                let what = describe(&e);
+                return Err((Error::Network(format!("GET {url}: {what}")), e.is_timeout()));
+            }
+        };
         if out.len() + chunk.len() > max {
-            return Err(Error::TooLarge(format!("{url}: over the {max}-byte limit")));
+            return Err((
+                Error::TooLarge(format!("{url}: over the {max}-byte limit")),
+                false,
+            ));
         }
         out.extend_from_slice(&chunk);
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -542,6 +672,66 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn timeouts_default_and_from_fetch_timeout() {
+        let d = Timeouts::new(None);
+        assert_eq!(
+            (d.connect, d.idle, d.total),
+            (CONNECT_TIMEOUT, IDLE_TIMEOUT, TOTAL_TIMEOUT)
+        );
+        assert_eq!(Timeouts::new(Some(0)), d);
+        let short = Timeouts::new(Some(1500));
+        assert_eq!(short.total, Duration::from_millis(1500));
+        assert_eq!(short.idle, Duration::from_millis(1500));
+        assert_eq!(short.connect, Duration::from_millis(1500));
+        let long = Timeouts::new(Some(600_000));
+        assert_eq!(
+            (long.connect, long.idle, long.total),
+            (CONNECT_TIMEOUT, IDLE_TIMEOUT, Duration::from_secs(600))
+        );
+        // Defaults: a stuck URL's retry fits the budget once, not twice.
+        let one = IDLE_TIMEOUT + backoff(1) + IDLE_TIMEOUT;
+        assert!(one <= STALL_BUDGET);
+        assert!(one + backoff(2) + IDLE_TIMEOUT > STALL_BUDGET);
+        assert_eq!(secs(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(secs(IDLE_TIMEOUT), "20 s");
+    }
+
+    #[test]
+    fn host_state_silent_then_counted() {
+        let c = Client::new(Arc::new(NpmConfig::default())).unwrap();
+        let (url, host) = ("http://127.0.0.1:9/x", "127.0.0.1:9");
+        assert!(c.refusal(host).is_none());
+        // Accepted, then silent before any answer: given up, with no probe later.
+        c.record(url, Seen::Timeout);
+        let why = c.refusal(host).unwrap();
+        assert!(why.contains("not asked again in this run"), "{why}");
+        c.hosts.lock().unwrap().get_mut(host).unwrap().down_since =
+            Some(Instant::now() - PROBE_AFTER * 2);
+        assert!(c.refusal(host).is_some());
+        // An answer (from a request still in flight) brings it back.
+        c.record(url, Seen::Answer);
+        assert!(c.refusal(host).is_none());
+        // After an answer, timeouts count; any answer starts the count again.
+        for _ in 0..UNREACHABLE_AFTER - 1 {
+            c.record(url, Seen::Timeout);
+        }
+        assert!(c.refusal(host).is_none());
+        c.record(url, Seen::Answer);
+        for _ in 0..UNREACHABLE_AFTER - 1 {
+            c.record(url, Seen::Timeout);
+        }
+        assert!(c.refusal(host).is_none());
+        c.record(url, Seen::ConnectFailed);
+        let why = c.refusal(host).unwrap();
+        assert!(why.contains("unreachable"), "{why}");
+        // One probe per PROBE_AFTER.
+        c.hosts.lock().unwrap().get_mut(host).unwrap().down_since =
+            Some(Instant::now() - PROBE_AFTER * 2);
+        assert!(c.refusal(host).is_none());
+        assert!(c.refusal(host).is_some());
     }
 
     #[test]

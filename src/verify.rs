@@ -70,7 +70,17 @@ pub struct Context {
 
 impl Context {
     pub fn new(cwd: PathBuf, trust: Arc<TrustMaterial>) -> Result<Self> {
-        let config = NpmConfig::load(&cwd)?;
+        Self::with_overrides(cwd, trust, &[])
+    }
+
+    /// [`Context::new`] with npm config `key=value` pairs above every layer (options such as
+    /// `fetchTimeout`; see [`NpmConfig::with_overrides`]).
+    pub fn with_overrides(
+        cwd: PathBuf,
+        trust: Arc<TrustMaterial>,
+        overrides: &[(String, String)],
+    ) -> Result<Self> {
+        let config = NpmConfig::load(&cwd)?.with_overrides(overrides);
         Ok(Self {
             client: Client::new(Arc::new(config))?,
             cwd,
@@ -78,7 +88,8 @@ impl Context {
         })
     }
 
-    /// The registry for `name`: explicit, else npm config, else `npm config get registry`.
+    /// The registry for `name`: explicit, else npm config, else `npm config get registry`
+    /// (asked once per process and project directory).
     pub fn registry_for(&self, name: &str, explicit: Option<&str>) -> Result<String> {
         if let Some(r) = explicit {
             return normalize_registry(r);
