@@ -83,7 +83,10 @@ export interface BundleFacts {
 export interface VerifyBundleOptions {
   /** The signed artifact's bytes, or a path to it. */
   artifact?: Buffer | Uint8Array | string
-  /** The artifact's digest instead of its bytes: `sha256:<hex>` or `sha512:<hex>`. */
+  /**
+   * The artifact's digest instead of its bytes: `sha256:<hex>` or `sha512:<hex>`. Given with
+   * `artifact`, it must be the artifact's digest (`ERR_PROV_INTEGRITY` otherwise).
+   */
   digest?: string
   /** Required certificate SAN (exact). */
   certificateIdentity?: string

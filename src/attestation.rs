@@ -2,7 +2,9 @@
 //!
 //! On top of generic bundle verification, npm's rules (as npm's pacote applies them):
 //! 1. The bundle holds a DSSE envelope with an in-toto Statement (v0.1 or v1).
-//! 2. The response's `predicateType` equals the statement's.
+//! 2. An attestation from a response (`{predicateType, bundle}`) declares its `predicateType`
+//!    as a string equal to the statement's (a missing, `null` or non-string one fails); a bare
+//!    bundle declares none.
 //! 3. Exactly one subject, named `pkg:npm/<name>@<version>` (scope `@` as `%40`), whose
 //!    `sha512` is the version's integrity.
 //! 4. Publish attestations are keyed: the envelope's keyid equals `publicKey.hint` and is an npm
@@ -45,10 +47,21 @@ impl Target {
     }
 }
 
+/// What an attestation response says an attestation's predicate type is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    /// A bare bundle: no wrapper, nothing declared.
+    Bare,
+    /// The wrapper's `predicateType` string.
+    Type(String),
+    /// The wrapper's `predicateType` is missing or not a string (its JSON, for the message).
+    Invalid(String),
+}
+
 /// One attestation: the response's declared predicate type and the bundle.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub declared_predicate_type: Option<String>,
+    pub declared_predicate_type: Declared,
     pub bundle: Value,
 }
 
@@ -66,10 +79,11 @@ pub fn entries(docs: Vec<Value>) -> Result<Vec<Entry>> {
                     .get("bundle")
                     .cloned()
                     .ok_or_else(|| Error::BundleParse("attestation without bundle".into()))?;
-                let declared = a
-                    .get("predicateType")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
+                let declared = match a.get("predicateType") {
+                    Some(Value::String(t)) => Declared::Type(t.clone()),
+                    Some(other) => Declared::Invalid(other.to_string()),
+                    None => Declared::Invalid("missing".into()),
+                };
                 out.push(Entry {
                     declared_predicate_type: declared,
                     bundle,
@@ -77,7 +91,7 @@ pub fn entries(docs: Vec<Value>) -> Result<Vec<Entry>> {
             }
         } else if doc.get("mediaType").is_some() {
             out.push(Entry {
-                declared_predicate_type: None,
+                declared_predicate_type: Declared::Bare,
                 bundle: doc,
             });
         } else {
@@ -124,10 +138,10 @@ pub fn verify_one(
 }
 
 fn kind_of(entry: &Entry, statement: Option<&bundle::Statement>) -> Option<Kind> {
-    let declared = entry
-        .declared_predicate_type
-        .as_deref()
-        .or(statement.map(|s| s.predicate_type.as_str()))?;
+    let declared = match &entry.declared_predicate_type {
+        Declared::Type(t) => t.as_str(),
+        Declared::Bare | Declared::Invalid(_) => statement.map(|s| s.predicate_type.as_str())?,
+    };
     match declared {
         PUBLISH_V01 => Some(Kind::Publish),
         SLSA_V02 | SLSA_V1 => Some(Kind::Provenance),
@@ -162,12 +176,20 @@ fn check(
         )));
     }
     // 2.
-    if let Some(d) = &entry.declared_predicate_type {
-        if *d != st.predicate_type {
+    match &entry.declared_predicate_type {
+        Declared::Bare => {}
+        Declared::Type(d) if *d == st.predicate_type => {}
+        Declared::Type(d) => {
             return Err(Error::PredicateType(format!(
                 "response says {d}, statement says {}",
                 st.predicate_type
-            )));
+            )))
+        }
+        Declared::Invalid(v) => {
+            return Err(Error::PredicateType(format!(
+                "the attestation's predicateType is {v}, not the statement's {}",
+                st.predicate_type
+            )))
         }
     }
     let kind = kind.ok_or_else(|| {

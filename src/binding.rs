@@ -114,6 +114,43 @@ fn arg(msg: impl Into<String>) -> CoreError {
     CoreError::InvalidArg(msg.into())
 }
 
+/// Whether a JS exception is pending, clearing it.
+///
+/// A getter or Proxy trap that throws while napi reads an argument leaves its exception pending:
+/// every later N-API call fails (creating the promise too) and napi rethrows it synchronously
+/// when the export returns, without a `code`. The exception is taken here so the export can
+/// reject instead.
+fn take_exception(env: &Env) -> bool {
+    let raw = env.raw();
+    let mut pending = false;
+    // SAFETY: `raw` is the env of the call in progress, used on its own JS thread; both calls
+    // are allowed while an exception is pending.
+    if unsafe { napi::sys::napi_is_exception_pending(raw, &mut pending) }
+        != napi::sys::Status::napi_ok
+        || !pending
+    {
+        return false;
+    }
+    let mut exception = std::ptr::null_mut();
+    // SAFETY: as above; the exception value is dropped (reading it could run more user code).
+    unsafe { napi::sys::napi_get_and_clear_last_exception(raw, &mut exception) };
+    true
+}
+
+/// Read an export's arguments with `read`. Whatever JS code it ran (getters, Proxy traps,
+/// `toJSON`) cannot throw past the export: a pending exception is cleared and the call rejects
+/// with `ERR_PROV_INVALID_ARG` (or the error `read` returned).
+fn read_args<T>(
+    env: &Env,
+    read: impl FnOnce() -> std::result::Result<T, CoreError>,
+) -> std::result::Result<T, CoreError> {
+    let out = read();
+    match (take_exception(env), out) {
+        (false, out) | (true, out @ Err(_)) => out,
+        (true, Ok(_)) => Err(arg("reading the arguments threw")),
+    }
+}
+
 /// Bytes given directly, or a path to read them from.
 enum BytesOrPath {
     Bytes(Vec<u8>),
@@ -270,7 +307,13 @@ fn prop<'e>(
     key: &str,
 ) -> std::result::Result<Option<Unknown<'e>>, CoreError> {
     let Some(o) = o else { return Ok(None) };
-    let u: Option<Unknown> = o.get(key).map_err(|e| arg(format!("{key}: {e}")))?;
+    let u: Option<Unknown> = o.get(key).map_err(|e| {
+        if e.status == Status::PendingException {
+            arg(format!("options.{key} cannot be read: reading it threw"))
+        } else {
+            arg(format!("{key}: {e}"))
+        }
+    })?;
     match u {
         None => Ok(None),
         Some(u) => match u.get_type().map_err(|e| arg(e.to_string()))? {
@@ -366,7 +409,7 @@ pub fn verify<'e>(
     spec: Unknown<'e>,
     options: Option<Unknown<'e>>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         if spec.get_type().map_err(|e| arg(e.to_string()))? != ValueType::String {
             return Err(arg("spec must be a string like 'name@1.2.3'"));
         }
@@ -396,7 +439,7 @@ pub fn verify<'e>(
             tarball,
             max.map(|m| m as usize),
         ))
-    })();
+    });
     let (spec, registry, attestations_registry, (cwd, overrides), root, keys, att, tarball, max) =
         match prepared {
             Ok(p) => p,
@@ -447,7 +490,7 @@ pub fn verify_bundle<'e>(
     bundle: Unknown<'e>,
     options: Option<Unknown<'e>>,
 ) -> Result<AsyncTask<CpuTask>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let input = json_input(env, bundle, "bundle", false)?;
         let o = self::options(options)?;
         let (root, keys) = trust_sources(env, &o)?;
@@ -477,7 +520,7 @@ pub fn verify_bundle<'e>(
                 public_key,
             },
         ))
-    })();
+    });
     let (input, root, keys, artifact, mut opts) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(CpuTask::failed(e)),
@@ -523,11 +566,11 @@ pub fn integrity<'e>(
     data: Unknown<'e>,
     options: Option<Unknown<'e>>,
 ) -> Result<AsyncTask<CpuTask>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let src = bytes_or_path(data, "data")?;
         let o = self::options(options)?;
         Ok((src, algorithms(env, &o)?))
-    })();
+    });
     let (src, algs) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(CpuTask::failed(e)),
@@ -546,15 +589,19 @@ pub fn integrity<'e>(
     ts_args_type = "data: Buffer | Uint8Array | string, sri: string",
     ts_return_type = "Promise<IntegrityCheck>"
 )]
-pub fn check_integrity<'e>(data: Unknown<'e>, sri: Unknown<'e>) -> Result<AsyncTask<CpuTask>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+pub fn check_integrity<'e>(
+    env: &'e Env,
+    data: Unknown<'e>,
+    sri: Unknown<'e>,
+) -> Result<AsyncTask<CpuTask>> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let src = bytes_or_path(data, "data")?;
         if sri.get_type().map_err(|e| arg(e.to_string()))? != ValueType::String {
             return Err(arg("sri must be a string"));
         }
         let s = String::from_unknown(sri).map_err(|e| arg(e.to_string()))?;
         Ok((src, Integrity::parse(&s)?))
-    })();
+    });
     let (src, expected) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(CpuTask::failed(e)),
@@ -592,7 +639,7 @@ pub fn verify_attestations<'e>(
     attestations: Unknown<'e>,
     options: Unknown<'e>,
 ) -> Result<AsyncTask<CpuTask>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let input = json_input(env, attestations, "attestations", true)?;
         let o = self::options(Some(options))?;
         if o.is_none() {
@@ -614,7 +661,7 @@ pub fn verify_attestations<'e>(
             return Err(arg("options.integrity or options.tarball is required"));
         }
         Ok((input, root, keys, name, version, sri, tarball))
-    })();
+    });
     let (input, root, keys, name, version, sri, tarball) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(CpuTask::failed(e)),
@@ -783,10 +830,10 @@ pub fn audit<'e>(
     env: &'e Env,
     options: Option<Unknown<'e>>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
         Ok((TreeArgs::read(env, &o)?, progress_callback(&o)?))
-    })();
+    });
     let (args, progress) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
@@ -817,7 +864,7 @@ pub fn guard<'e>(
     env: &'e Env,
     options: Option<Unknown<'e>>,
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
         Ok((
             TreeArgs::read(env, &o)?,
@@ -825,7 +872,7 @@ pub fn guard<'e>(
             prop_string(&o, "previousLockfile")?,
             prop_bool(&o, "scanAll")?,
         ))
-    })();
+    });
     let (args, config, previous, scan_all) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
@@ -863,11 +910,12 @@ pub fn guard<'e>(
     ts_return_type = "Promise<TarballView>"
 )]
 pub fn inspect_tarball<'e>(
+    env: &'e Env,
     data: Unknown<'e>,
     options: Option<Unknown<'e>>,
 ) -> Result<AsyncTask<CpuTask>> {
     use crate::tarball::{Options, Platform};
-    let prepared = (|| -> std::result::Result<_, CoreError> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let src = bytes_or_path(data, "data")?;
         let o = self::options(options)?;
         let platform = match prop_string(&o, "platform")?.as_deref() {
@@ -882,7 +930,7 @@ pub fn inspect_tarball<'e>(
             }
         };
         Ok((src, platform))
-    })();
+    });
     let (src, platform) = match prepared {
         Ok(p) => p,
         Err(e) => return Ok(CpuTask::failed(e)),

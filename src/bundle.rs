@@ -3,17 +3,22 @@
 //! Verification is delegated to the Sigstore org's `sigstore-verify` crate, which was measured
 //! against every fixture (see README, design notes). The steps, in order:
 //! 1. Bound the input and parse it as JSON; the media type must be bundle v0.1, v0.2 or v0.3.
-//! 2. Parse it into typed `sigstore_types::Bundle` (no cryptography yet).
-//! 3. Choose the policy: a public key (given, or the npm key named by `publicKey.hint`)
+//! 2. Parse it into typed `sigstore_types::Bundle` (no cryptography yet), then check that its
+//!    fields are the ones its media type has (as the bundle spec and sigstore-js's bundle
+//!    validation require; [`check_media_type`]) and that every inclusion proof carries a
+//!    checkpoint in the exact signed-note form, naming the proof's tree size and root hash
+//!    ([`crate::tlog::check_inclusion_proofs`]).
+//! 3. Bind the artifact: its bytes, or a digest; given both, the digest must be the bytes'.
+//! 4. Choose the policy: a public key (given, or the npm key named by `publicKey.hint`)
 //!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles; options
 //!    that do not fit the bundle's kind are refused. Every log entry must be in a log of the
 //!    trusted root valid at its integrated time.
-//! 4. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
+//! 5. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
 //!    signature, tlog entry body vs the envelope, SET, inclusion proof and signed checkpoint,
 //!    artifact digest vs the in-toto subjects (inside [`crate::crypto::scoped`], so the SET it
 //!    checks twice costs one verification).
-//! 5. For keyed npm bundles, the key must have been valid at the integrated time.
-//! 6. Read the facts (statement, signer, log entry) from the verified bundle.
+//! 6. For keyed npm bundles, the key must have been valid at the integrated time.
+//! 7. Read the facts (statement, signer, log entry) from the verified bundle.
 
 use crate::error::{Error, Result};
 use crate::integrity::Algorithm;
@@ -67,8 +72,97 @@ pub fn parse_value(raw: Value) -> Result<ParsedBundle> {
     if !MEDIA_TYPES.contains(&media_type) {
         return Err(Error::BundleVersion(media_type.to_string()));
     }
+    let checkpoints = crate::tlog::checkpoints(&raw)?;
     let bundle = Bundle::deserialize(&raw).map_err(|e| Error::BundleParse(e.to_string()))?;
+    check_media_type(media_type, &raw)?;
+    crate::tlog::check_inclusion_proofs(&bundle, &checkpoints)?;
     Ok(ParsedBundle { raw, bundle })
+}
+
+/// A present JSON field (`null` is absent, as protobuf JSON reads it).
+fn present<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    v.get(key).filter(|x| !x.is_null())
+}
+
+/// Step 2, media type: the fields a bundle carries must be the ones its version has.
+/// - v0.1: every transparency log entry carries an inclusion promise (SET);
+/// - v0.2 and v0.3: every entry carries an inclusion proof with a checkpoint;
+/// - v0.1 and v0.2 are signed by `x509CertificateChain` or `publicKey`; v0.3 by `certificate`
+///   or `publicKey` (the single `certificate` field first appeared in v0.3). Exactly one of
+///   them.
+///
+/// A missing SET, proof or checkpoint is `ERR_PROV_TLOG_MISSING`; signer fields the media type
+/// does not have are `ERR_PROV_BUNDLE_PARSE`.
+pub fn check_media_type(media_type: &str, raw: &Value) -> Result<()> {
+    let version = match media_type {
+        "application/vnd.dev.sigstore.bundle+json;version=0.1" => "v0.1",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2" => "v0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3"
+        | "application/vnd.dev.sigstore.bundle.v0.3+json" => "v0.3",
+        other => return Err(Error::BundleVersion(other.to_string())),
+    };
+    let vm = present(raw, "verificationMaterial")
+        .ok_or_else(|| Error::BundleParse("no verificationMaterial".into()))?;
+    let signers: Vec<&str> = ["certificate", "x509CertificateChain", "publicKey"]
+        .into_iter()
+        .filter(|k| present(vm, k).is_some())
+        .collect();
+    let allowed: [&str; 2] = if version == "v0.3" {
+        ["certificate", "publicKey"]
+    } else {
+        ["x509CertificateChain", "publicKey"]
+    };
+    match signers.as_slice() {
+        [one] if allowed.contains(one) => {}
+        [one] => {
+            return Err(Error::BundleParse(format!(
+                "a {version} bundle is signed by {} or {}, not verificationMaterial.{one}",
+                allowed[0], allowed[1]
+            )))
+        }
+        [] => {
+            return Err(Error::BundleParse(format!(
+                "a {version} bundle names its signer in verificationMaterial.{} or .{}",
+                allowed[0], allowed[1]
+            )))
+        }
+        many => {
+            return Err(Error::BundleParse(format!(
+                "verificationMaterial names more than one signer: {}",
+                many.join(", ")
+            )))
+        }
+    }
+    let entries = match present(vm, "tlogEntries") {
+        None => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(_) => {
+            return Err(Error::BundleParse(
+                "verificationMaterial.tlogEntries is not a list".into(),
+            ))
+        }
+    };
+    for (i, e) in entries.iter().enumerate() {
+        if version == "v0.1" && present(e, "inclusionPromise").is_none() {
+            return Err(Error::TlogMissing(format!(
+                "a v0.1 bundle carries an inclusion promise (SET) on every log entry; entry {i} has none"
+            )));
+        }
+        if version != "v0.1" {
+            let proof = present(e, "inclusionProof").ok_or_else(|| {
+                Error::TlogMissing(format!(
+                    "a {version} bundle carries an inclusion proof on every log entry; entry {i} has none"
+                ))
+            })?;
+            let envelope = present(proof, "checkpoint").and_then(|c| present(c, "envelope"));
+            if envelope.is_none_or(|v| v.as_str().is_none_or(str::is_empty)) {
+                return Err(Error::TlogMissing(format!(
+                    "a {version} bundle's inclusion proofs carry a checkpoint; entry {i}'s has none"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the caller binds the bundle to and who must have signed.
@@ -217,6 +311,19 @@ pub fn verify_with_statement(
     known_statement: Option<Statement>,
 ) -> Result<BundleFacts> {
     let raw = &pb.raw;
+    // Step 3: given both, the digest must be the bytes' (never one of them silently ignored).
+    if let (Some(bytes), Some((alg, d))) = (&opts.artifact, &opts.digest) {
+        hash_algorithm(*alg)?;
+        let actual = crate::integrity::digest(bytes, *alg);
+        if actual != *d {
+            return Err(Error::IntegrityMismatch(format!(
+                "the artifact's {} is {}, the digest given is {}",
+                alg.name(),
+                hex::encode(&actual),
+                hex::encode(d)
+            )));
+        }
+    }
     let artifact: Artifact = match (&opts.artifact, &opts.digest) {
         (Some(bytes), _) => Artifact::from_blob(bytes),
         (None, Some((alg, d))) => Artifact::from_digest(
@@ -248,7 +355,7 @@ pub fn verify_with_statement(
     check_logs(&pb.bundle, trust)?;
 
     let (result, npm_key) = if keyed {
-        // Step 3, keyed: the given key, else the npm attestation key named by the hint.
+        // Step 4, keyed: the given key, else the npm attestation key named by the hint.
         let (spki, npm_key) = match (&opts.public_key, &hint) {
             (Some(k), _) => (k.clone(), None),
             (None, Some(h)) => {
@@ -285,7 +392,7 @@ pub fn verify_with_statement(
     };
 
     let integrated_time = result.integrated_time().map(|t| t.as_second());
-    // Step 5: an npm key must have been valid when the log saw the signature.
+    // Step 6: an npm key must have been valid when the log saw the signature.
     if let Some(keys) = npm_key {
         let t = result.integrated_time().ok_or_else(|| {
             Error::TlogMissing("no verified integrated time for a keyed bundle".into())
@@ -303,7 +410,7 @@ pub fn verify_with_statement(
         ));
     }
 
-    // Step 6: facts.
+    // Step 7: facts.
     let entry = raw.pointer("/verificationMaterial/tlogEntries/0");
     let st = match known_statement {
         Some(st) => Some(st),
@@ -355,7 +462,7 @@ pub fn verify_with_statement(
     })
 }
 
-/// Step 3, logs: every entry is in a transparency log of the trusted root whose key was valid
+/// Step 4, logs: every entry is in a transparency log of the trusted root whose key was valid
 /// at the entry's integrated time. (`sigstore-verify` reports an unknown log as a failed SET;
 /// checked first so the report names the real cause.)
 fn check_logs(bundle: &Bundle, trust: &TrustMaterial) -> Result<()> {

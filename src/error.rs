@@ -101,6 +101,11 @@ pub enum Error {
     /// npm configuration could not be read.
     #[error("npm config: {0}")]
     Config(String),
+    /// The project's policy (`prov-native.config.json`, a `--config` file, or the
+    /// `"prov-native"` key of package.json) is invalid. Same code as [`Error::Config`]: both are
+    /// configuration errors; the message says which file.
+    #[error("policy file {file}: {message}")]
+    Policy { file: String, message: String },
     /// Reading a local file failed.
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
@@ -144,7 +149,7 @@ impl Error {
             Error::NoMatchingVersion { .. } => "ERR_PROV_NO_MATCHING_VERSION",
             Error::NotFound(_) => "ERR_PROV_NOT_FOUND",
             Error::Network(_) => "ERR_PROV_NETWORK",
-            Error::Config(_) => "ERR_PROV_CONFIG",
+            Error::Config(_) | Error::Policy { .. } => "ERR_PROV_CONFIG",
             Error::Io { .. } => "ERR_PROV_IO",
             Error::TooLarge(_) => "ERR_PROV_TOO_LARGE",
             Error::Internal(_) => "ERR_PROV_INTERNAL",

@@ -1915,6 +1915,7 @@ fn advisories(
     extra: &[PathBuf],
 ) -> Result<(Vec<Finding>, Vec<Note>)> {
     let (_, o) = cfg.rule("advisories", "");
+    let from_policy = o.sources.as_deref().unwrap_or_default().len();
     let mut sources: Vec<PathBuf> = o
         .sources
         .as_deref()
@@ -1931,10 +1932,18 @@ fn advisories(
     }
     let mut db = crate::advisories::Database::new();
     let mut notes = Vec::new();
-    for s in &sources {
-        let stats = db
-            .load_path(s)
-            .map_err(|e| Error::Config(format!("advisory source {}: {e}", s.display())))?;
+    for (i, s) in sources.iter().enumerate() {
+        let stats = db.load_path(s).map_err(|e| {
+            let message = format!("advisory source {}: {e}", s.display());
+            if i < from_policy {
+                Error::Policy {
+                    file: cfg.source.clone(),
+                    message: format!("rules.advisories.sources: {message}"),
+                }
+            } else {
+                Error::Config(message)
+            }
+        })?;
         for e in stats.errors.iter().take(5) {
             notes.push(Note::new(
                 "advisories",

@@ -168,6 +168,16 @@ pub struct Checked {
     pub actual: String,
 }
 
+/// The digest of `bytes` with one algorithm.
+pub fn digest(bytes: &[u8], algorithm: Algorithm) -> Vec<u8> {
+    match algorithm {
+        Algorithm::Sha1 => Sha1::digest(bytes).to_vec(),
+        Algorithm::Sha256 => Sha256::digest(bytes).to_vec(),
+        Algorithm::Sha384 => Sha384::digest(bytes).to_vec(),
+        Algorithm::Sha512 => Sha512::digest(bytes).to_vec(),
+    }
+}
+
 /// Compute the given algorithms over `bytes`.
 pub fn compute(bytes: &[u8], algorithms: &[Algorithm]) -> Integrity {
     let mut algos = algorithms.to_vec();
@@ -175,14 +185,9 @@ pub fn compute(bytes: &[u8], algorithms: &[Algorithm]) -> Integrity {
     algos.dedup();
     let hashes = algos
         .into_iter()
-        .map(|algorithm| {
-            let digest = match algorithm {
-                Algorithm::Sha1 => Sha1::digest(bytes).to_vec(),
-                Algorithm::Sha256 => Sha256::digest(bytes).to_vec(),
-                Algorithm::Sha384 => Sha384::digest(bytes).to_vec(),
-                Algorithm::Sha512 => Sha512::digest(bytes).to_vec(),
-            };
-            Hash { algorithm, digest }
+        .map(|algorithm| Hash {
+            algorithm,
+            digest: digest(bytes, algorithm),
         })
         .collect();
     Integrity { hashes }

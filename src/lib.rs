@@ -27,6 +27,7 @@ pub mod report;
 pub mod scan;
 pub mod spec;
 pub mod tarball;
+pub mod tlog;
 pub mod trust;
 pub mod typosquat;
 pub mod verify;

@@ -185,6 +185,48 @@ impl Default for Config {
     }
 }
 
+/// Whether `s` has a character a reader can see. Whitespace, control characters and the
+/// characters that render as nothing count as blank: Unicode format characters (zero-width
+/// space, joiners, word joiner, byte-order mark, soft hyphen, bidi controls, tags, …), the
+/// other default-ignorable code points (variation selectors, Hangul fillers, …) and the blank
+/// Braille pattern.
+pub fn has_visible(s: &str) -> bool {
+    s.chars().any(|c| !is_blank_char(c))
+}
+
+fn is_blank_char(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            u32::from(c),
+            0x00AD
+                | 0x034F
+                | 0x0600..=0x0605
+                | 0x061C
+                | 0x06DD
+                | 0x070F
+                | 0x0890..=0x0891
+                | 0x08E2
+                | 0x115F..=0x1160
+                | 0x17B4..=0x17B5
+                | 0x180B..=0x180F
+                | 0x200B..=0x200F
+                | 0x202A..=0x202E
+                | 0x2060..=0x206F
+                | 0x2800
+                | 0x3164
+                | 0xFE00..=0xFE0F
+                | 0xFEFF
+                | 0xFFA0
+                | 0xFFF0..=0xFFFB
+                | 0x110BD
+                | 0x110CD
+                | 0x1BCA0..=0x1BCA3
+                | 0x1D173..=0x1D17A
+                | 0xE0000..=0xE0FFF
+        )
+}
+
 /// `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 timestamp.
 pub fn parse_date(s: &str) -> Option<jiff::Timestamp> {
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
@@ -212,7 +254,10 @@ fn rule_options(rule: &str) -> Option<&'static [&'static str]> {
 impl Config {
     /// Parse a config document.
     pub fn from_value(v: Value, source: &str) -> Result<Self> {
-        let bad = |m: String| Error::Config(format!("{source}: {m}"));
+        let bad = |message: String| Error::Policy {
+            file: source.to_string(),
+            message,
+        };
         if !v.is_object() {
             return Err(bad("the policy must be a JSON object".into()));
         }
@@ -265,9 +310,9 @@ impl Config {
             if e.package.trim().is_empty() {
                 return Err(bad("an exception needs a package".into()));
             }
-            if e.reason.trim().is_empty() {
+            if !has_visible(&e.reason) {
                 return Err(bad(format!(
-                    "exception for {}: a reason is required",
+                    "exception for {}: a reason is required (one with a visible character)",
                     e.package
                 )));
             }
@@ -298,9 +343,10 @@ impl Config {
     /// `prov-native.config.json` in `dir`, else the `"prov-native"` key of its package.json,
     /// else defaults. An explicit `path` (relative to `dir`) must exist.
     pub fn load(dir: &Path, path: Option<&Path>) -> Result<Self> {
-        let read = |p: &Path| -> Result<Value> {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-            serde_json::from_str(&text).map_err(|e| Error::json(p.display().to_string(), e))
+        // Errors name the file and say what it is: the policy, or the package.json read for it.
+        let read = |p: &Path, label: String| -> Result<Value> {
+            let text = std::fs::read_to_string(p).map_err(|e| Error::io(&label, e))?;
+            serde_json::from_str(&text).map_err(|e| Error::json(label, e))
         };
         let at = |mut c: Config, file: &Path| {
             c.dir = file
@@ -311,20 +357,31 @@ impl Config {
         if let Some(p) = path {
             let p: PathBuf = dir.join(p);
             return Ok(at(
-                Self::from_value(read(&p)?, &p.display().to_string())?,
+                Self::from_value(
+                    read(&p, format!("policy file {}", p.display()))?,
+                    &p.display().to_string(),
+                )?,
                 &p,
             ));
         }
         let file = dir.join("prov-native.config.json");
         if file.is_file() {
             return Ok(at(
-                Self::from_value(read(&file)?, &file.display().to_string())?,
+                Self::from_value(
+                    read(&file, format!("policy file {}", file.display()))?,
+                    &file.display().to_string(),
+                )?,
                 &file,
             ));
         }
         let pj = dir.join("package.json");
         if pj.is_file() {
-            if let Some(v) = read(&pj)?.get("prov-native") {
+            if let Some(v) = read(
+                &pj,
+                format!("{} (read for its \"prov-native\" policy)", pj.display()),
+            )?
+            .get("prov-native")
+            {
                 return Ok(at(
                     Self::from_value(v.clone(), &format!("{} (\"prov-native\")", pj.display()))?,
                     &pj,
@@ -1584,6 +1641,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_reason_needs_a_visible_character() {
+        for blank in [
+            "",
+            " \t\n",
+            "\u{200B}",
+            "\u{200C}\u{200D}",
+            "\u{2060}",
+            "\u{FEFF}",
+            "\u{00AD}",
+            "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200E}\u{200F}\u{061C}",
+            "\u{00A0}\u{3000}\u{2028}",
+            "\u{FE0F}\u{3164}\u{2800}",
+            "\u{E0041}\u{E007F}",
+            "\u{0007}",
+        ] {
+            assert!(!has_visible(blank), "{blank:?}");
+        }
+        for visible in ["r", "\u{200B}a", "审阅", "é", "-", "\u{1F600}"] {
+            assert!(has_visible(visible), "{visible:?}");
+        }
+    }
+
+    #[test]
     fn globs() {
         assert!(glob("*", "@a/b"));
         assert!(glob("@corp/*", "@corp/x"));
@@ -2322,6 +2402,10 @@ mod rule_tests {
                 "a reason is required",
             ),
             (
+                json!({"exceptions": [{"package": "a", "reason": "\u{200B}", "expires": "2027-01-01"}]}),
+                "a reason is required",
+            ),
+            (
                 json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-1-1"}]}),
                 "not a date",
             ),
@@ -2353,6 +2437,18 @@ mod rule_tests {
             Config::from_value(json!({"rules": {*rule: o}}), "x").unwrap();
         }
         assert!(parse_date("2027-03-31").is_some());
+        // The message says it is the policy file, and which one.
+        let e = Config::from_value(
+            json!({"rules": {"nope": "error"}}),
+            "/p/prov-native.config.json",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("policy file /p/prov-native.config.json: unknown rule"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("npm config"), "{e}");
         assert!(parse_date("2027-03-31T12:00:00Z").is_some());
     }
 }

@@ -193,3 +193,99 @@ fn packument_signatures_verify_at_publish_time() {
         assert!(n >= 3, "{p}: only {n} signed versions");
     }
 }
+
+/// Issue 10, section 4: one field of a real bundle changes, and exactly that is refused.
+#[test]
+fn strictness_one_field_at_a_time() {
+    let t = trust();
+    let bundle = |p: &str| -> Value { serde_json::from_str(&read(p)).unwrap() };
+    let sha512 = |p: &str| {
+        let bytes = std::fs::read(fixtures().join(p)).unwrap();
+        integrity::compute(&bytes, &[Algorithm::Sha512]).hashes[0]
+            .digest
+            .clone()
+    };
+    let d220 = sha512("tarballs/sigstore-2.2.0.tgz");
+    let by_digest = |d: &[u8]| VerifyOptions {
+        digest: Some((Algorithm::Sha512, d.to_vec())),
+        ..Default::default()
+    };
+    let code = |v: Value, opts: &VerifyOptions| -> String {
+        match bundle::parse_value(v).and_then(|pb| bundle::verify(&pb, opts, &t)) {
+            Ok(_) => "verified".into(),
+            Err(e) => e.code().into(),
+        }
+    };
+    let v02 = bundle("bundles/sigstore-2.2.0.provenance.bundle-v0.2.json");
+    let v03 = bundle("bundles/sigstore-2.2.0.provenance.bundle-v0.3.json");
+    assert_eq!(code(v02.clone(), &by_digest(&d220)), "verified");
+    assert_eq!(code(v03.clone(), &by_digest(&d220)), "verified");
+
+    // 1. treeSize + 1..7.
+    for k in 1..=7u64 {
+        let mut b = v02.clone();
+        let p = &mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["treeSize"];
+        *p = Value::String((p.as_str().unwrap().parse::<u64>().unwrap() + k).to_string());
+        assert_eq!(
+            code(b, &by_digest(&d220)),
+            "ERR_PROV_TLOG_INCLUSION",
+            "+{k}"
+        );
+    }
+    // 2. Unsigned text after the signature lines.
+    let mut b = v02.clone();
+    let env = &mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["checkpoint"]
+        ["envelope"];
+    *env = Value::String(format!("{}unsigned\n", env.as_str().unwrap()));
+    assert_eq!(code(b, &by_digest(&d220)), "ERR_PROV_TLOG_CHECKPOINT");
+    // 3. A v0.3 bundle relabelled v0.1 (its `certificate` is not a v0.1 field), with and
+    //    without its inclusion proof; a v0.2 bundle relabelled v0.3.
+    for drop_proof in [false, true] {
+        let mut b = v03.clone();
+        b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1".into();
+        if drop_proof {
+            b["verificationMaterial"]["tlogEntries"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("inclusionProof");
+        }
+        assert_eq!(code(b, &by_digest(&d220)), "ERR_PROV_BUNDLE_PARSE");
+    }
+    let mut b = v02.clone();
+    b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.3".into();
+    assert_eq!(code(b, &by_digest(&d220)), "ERR_PROV_BUNDLE_PARSE");
+    let mut b = v02.clone();
+    b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"] = Value::Null;
+    assert_eq!(code(b, &by_digest(&d220)), "ERR_PROV_TLOG_MISSING");
+    // 4. The artifact and a digest that contradicts it.
+    let tgz = std::fs::read(fixtures().join("tarballs/sigstore-2.2.0.tgz")).unwrap();
+    let both = |d: Vec<u8>| VerifyOptions {
+        artifact: Some(tgz.clone()),
+        digest: Some((Algorithm::Sha512, d)),
+        ..Default::default()
+    };
+    assert_eq!(code(v03.clone(), &both(d220.clone())), "verified");
+    assert_eq!(
+        code(v03.clone(), &both(sha512("tarballs/sigstore-2.1.0.tgz"))),
+        "ERR_PROV_INTEGRITY"
+    );
+    // 5. The attestation wrapper's predicateType: null, a number, missing.
+    let file = "attestations/sigstore-2.3.1.json";
+    let idx = index();
+    for bad in [Value::Null, Value::from(42), Value::String("absent".into())] {
+        let mut doc: Value = serde_json::from_str(&read(file)).unwrap();
+        let a = &mut doc["attestations"][0];
+        if bad == "absent" {
+            a.as_object_mut().unwrap().remove("predicateType");
+        } else {
+            a["predicateType"] = bad.clone();
+        }
+        let entries = attestation::entries(vec![doc]).unwrap();
+        let tg = target(&idx, "sigstore@2.3.1", &entries);
+        let err = attestation::verify_one(&entries[0], &tg, &t)
+            .1
+            .expect_err("a wrapper predicateType that is not the statement's");
+        assert_eq!(err.code(), "ERR_PROV_PREDICATE_TYPE", "{bad}: {err}");
+        assert!(attestation::verify_one(&entries[1], &tg, &t).1.is_ok());
+    }
+}

@@ -213,6 +213,8 @@ fn schema_and_config_agree() {
         json!({"exceptions": [{"package": "left-pad@1.3.0", "rules": ["requireProvenance"], "reason": "vendored", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-03-31T12:00:00Z"}]}),
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-03-31T12:00:00.5+02:00"}]}),
+        json!({"exceptions": [{"package": "a", "reason": "\u{200B}ok\u{200B}", "expires": "2027-03-31"}]}),
+        json!({"exceptions": [{"package": "a", "reason": "审阅", "expires": "2027-03-31"}]}),
     ];
     let invalid = [
         json!({"rules": {"requireProvenanse": "error"}}),
@@ -227,6 +229,10 @@ fn schema_and_config_agree() {
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-3-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "   ", "expires": "2027-03-31"}]}),
+        json!({"exceptions": [{"package": "a", "reason": "\u{200B}", "expires": "2027-03-31"}]}),
+        json!({"exceptions": [{"package": "a", "reason": "\u{200C}\u{200D}\u{2060}", "expires": "2027-03-31"}]}),
+        json!({"exceptions": [{"package": "a", "reason": " \u{FEFF}\u{00AD}\u{202E}\u{2066} ", "expires": "2027-03-31"}]}),
+        json!({"exceptions": [{"package": "a", "reason": "\u{E0041}\u{3000}", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "", "reason": "r", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "a", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-03-31", "rules": ["nope"]}]}),
