@@ -251,9 +251,13 @@ test('timeouts: --fetch-timeout and fetchTimeout apply to guard and verify again
   try {
     const dir = syntheticProject(silent.url, ['a', 'b'])
     const r = await cli(['guard', '--json', '--no-cache', '--fetch-timeout', '1000'], dir)
-    assert.equal(r.code, 0, r.stderr) // unverifiable is a warning under the default policy
+    // Unverifiable is a warning under the default policy; tarballs the guard could not read
+    // are errors (it judges the bytes npm installs, and has not seen them).
+    assert.equal(r.code, 1, r.stderr)
     assert.ok(r.seconds < 30, `took ${r.seconds} s`)
     const g = JSON.parse(r.stdout)
+    const unread = g.findings.filter((f) => /the tarball npm installs could not be read/.test(f.message))
+    assert.deepEqual(unread.map((f) => `${f.name}:${f.level}`).sort(), ['synthetic-a:error', 'synthetic-b:error'], JSON.stringify(g.findings))
     assert.equal(g.audit.unverifiable, 2)
     assert.ok(g.audit.skipped.every((s) => /timed out: no response within 1 s/.test(s.reason)), JSON.stringify(g.audit.skipped))
     // The guard's own fetches after the audit's: the host is given up, no new wave.

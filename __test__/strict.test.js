@@ -226,7 +226,8 @@ const calls = {
   integrity: (o) => pn.integrity(Buffer.from('x'), o),
   checkIntegrity: (o) => pn.checkIntegrity(o, sri(Buffer.from('x'))),
   audit: (o) => pn.audit(o),
-  guard: (o) => pn.guard(o)
+  guard: (o) => pn.guard(o),
+  inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o)
 }
 const getterKey = {
   verify: 'registry',
@@ -235,8 +236,14 @@ const getterKey = {
   integrity: 'algorithms',
   checkIntegrity: 'length',
   audit: 'cwd',
-  guard: 'config'
+  guard: 'config',
+  inspectTarball: 'platform'
 }
+
+test('every export is covered by the throwing-argument cases', () => {
+  const exported = Object.keys(pn).filter((k) => typeof pn[k] === 'function').sort()
+  assert.deepEqual(Object.keys(calls).sort(), exported)
+})
 
 for (const [name, call] of Object.entries(calls)) {
   test(`${name}: a throwing getter or Proxy trap rejects with ERR_PROV_INVALID_ARG, never throws`, async () => {
