@@ -194,9 +194,18 @@ export interface AuditOptions {
   fetchTimeout?: number
   trustedRoot?: JsonSource
   npmKeys?: JsonSource
-  /** Called as packages complete. */
+  /** Called as packages complete: at most every 20 ms, and once when all are done. */
   onProgress?: (done: number, total: number) => void
+  /** `full` (default): every report as `verify()` gives it. `brief`: each report holds only
+   *  `spec`, `name`, `version`, `status`, `problems` and `provenance` (a `BriefReport`), and
+   *  `summary.skipped` only the packages not from a registry (an unverified registry package
+   *  is in `packages` with its problems) — about a fifth of the memory for a large tree; the
+   *  CLI's table and SARIF use it. (Ignored by `guard`.) */
+  detail?: 'full' | 'brief'
 }
+
+/** A package report as `audit({ detail: 'brief' })` gives it. */
+export type BriefReport = Pick<Report, 'spec' | 'name' | 'version' | 'status' | 'problems' | 'provenance'>
 
 export interface AuditSummary {
   total: number
@@ -214,6 +223,7 @@ export interface AuditResult {
   lockfile: string
   format: string
   summary: AuditSummary
+  /** `BriefReport`s with `detail: 'brief'`. */
   packages: Report[]
 }
 

@@ -31,6 +31,11 @@
 //   BENCH_SKIP_JS=1            native only
 //   BENCH_KEEP=1               keep the temporary directory
 //   BENCH_JSON=1               print the results as one JSON line at the end
+//   BENCH_BIG=300000           then also: a SYNTHETIC lockfile of this many entries
+//                              (benchmark/synthetic/big-lockfile.js, written to a temporary
+//                              directory) audited offline as `prov-native audit --offline` does it
+//                              (table output), in its own process: time, peak RSS, RSS per entry.
+//                              A reported figure, not a pass/fail test. 0 skips it.
 
 const { execFile, execFileSync } = require('node:child_process')
 const crypto = require('node:crypto')
@@ -221,6 +226,23 @@ async function childNative (cfg) {
   }
 }
 
+// The CLI's `audit --offline` on cfg.bigLockfile's directory, its output written to a file.
+async function childBig (cfg) {
+  const { main } = require(path.join(ROOT, 'bin', 'prov-native.js'))
+  const fd = fs.openSync(path.join(cfg.bigDir, 'out.txt'), 'w')
+  let bytes = 0
+  const write = (s) => {
+    bytes += s.length + 1
+    fs.writeSync(fd, s + '\n')
+  }
+  process.chdir(cfg.bigDir)
+  const t = performance.now()
+  const code = await main(['audit', '--offline'], { out: write, err: write })
+  const ms = performance.now() - t
+  fs.closeSync(fd)
+  return { ms, code, outputBytes: bytes }
+}
+
 // --- parent ---------------------------------------------------------------------------------
 
 // Each child gets an empty npm cache: no tarball or packument from the user's cache is read.
@@ -252,7 +274,8 @@ const mib = (kib) => Math.round(kib / 1024)
 async function main () {
   if (process.env.BENCH_CHILD) {
     const cfg = JSON.parse(fs.readFileSync(process.env.BENCH_CFG, 'utf8'))
-    const out = process.env.BENCH_CHILD === 'js' ? await childJs(cfg) : await childNative(cfg)
+    const child = { js: childJs, native: childNative, big: childBig }[process.env.BENCH_CHILD]
+    const out = await child(cfg)
     out.maxRssMiB = mib(process.resourceUsage().maxRSS)
     console.log(JSON.stringify(out))
     return
@@ -316,6 +339,8 @@ async function main () {
       results.push(r)
       report(r, runs > 1 ? run + 1 : 0)
     }
+    const big = Number(process.env.BENCH_BIG ?? 300000)
+    if (big > 0) results.push({ big: await measureBig(dir, big) })
   } finally {
     if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)
     else fs.rmSync(dir, { recursive: true, force: true })
@@ -323,6 +348,24 @@ async function main () {
   }
   if (process.env.BENCH_JSON) console.log(JSON.stringify({ lockfile: LOCK, tree, concurrency: CONCURRENCY, loadavg: os.loadavg(), results }))
   if (typeof pn.audit !== 'function') console.log('prov-native has no audit() export yet: JS figures only.')
+}
+
+// A large SYNTHETIC tree, offline: how time and memory grow with the lockfile (reported only).
+async function measureBig (dir, n) {
+  const { writeBigLockfile } = require('./synthetic/big-lockfile')
+  const bigDir = path.join(dir, 'big')
+  const lockfile = writeBigLockfile(path.join(bigDir, 'package-lock.json'), n)
+  const size = fs.statSync(lockfile).size
+  fs.writeFileSync(path.join(bigDir, '.npmrc'), 'registry=https://registry.npm.example/\n')
+  const cfgFile = path.join(bigDir, 'bench.json')
+  fs.writeFileSync(cfgFile, JSON.stringify({ bigDir }))
+  const npmCache = path.join(bigDir, 'npm-cache')
+  fs.mkdirSync(npmCache)
+  const r = await runChild('big', cfgFile, npmCache)
+  const rssPerEntry = (r.maxRssMiB * 1024 * 1024) / n
+  console.log(`SYNTHETIC lockfile, ${n} entries (${(size / 1e6).toFixed(1)} MB), \`prov-native audit --offline\` (table): ` +
+    `${(r.ms / 1000).toFixed(2)} s, peak RSS ${r.maxRssMiB} MiB (${rssPerEntry.toFixed(0)} bytes per entry), exit ${r.code}, ${(r.outputBytes / 1e6).toFixed(1)} MB printed`)
+  return { entries: n, lockfileBytes: size, ...r, rssPerEntry }
 }
 
 function report (r, run) {

@@ -19,41 +19,65 @@ function firstProblem (r) {
 
 // Human table: one section per status (verified ones only counted unless `all`), then the
 // packages that were not from a registry, then the summary line.
-function table (result, { all = false, color = false } = {}) {
+function table (result, options) {
+  return [...tableLines(result, options)].join('\n')
+}
+
+// The lines of `table`, one at a time.
+function * tableLines (result, { all = false, color = false } = {}) {
   const paint = (c, s) => (color ? `\u001b[${c}m${s}\u001b[0m` : s)
   const colors = { invalid: '31', unverifiable: '33', unsigned: '36', verified: '32' }
-  const out = []
   for (const status of ORDER) {
     const rows = result.packages.filter((r) => r.status === status)
     if (rows.length === 0) continue
-    out.push(paint(colors[status], `${status.toUpperCase()} (${rows.length})`))
+    yield paint(colors[status], `${status.toUpperCase()} (${rows.length})`)
     if (status === 'verified' && !all) {
-      out.push('  (use --all to list them)')
+      yield '  (use --all to list them)'
       continue
     }
-    const width = Math.min(50, Math.max(...rows.map((r) => pkgId(r).length)))
+    // A loop, not Math.max(...spread): a spread of 300,000 arguments overflows the stack.
+    let width = 0
+    for (const r of rows) width = Math.max(width, Math.min(50, pkgId(r).length))
     for (const r of rows) {
       const detail = status === 'verified'
         ? (r.provenance && r.provenance.sourceRepository) || ''
         : firstProblem(r)
-      out.push(`  ${pkgId(r).padEnd(width)}  ${detail}`)
+      yield `  ${pkgId(r).padEnd(width)}  ${detail}`
     }
   }
-  const regNames = new Set(result.packages.map(pkgId))
-  const other = result.summary.skipped.filter((s) => !regNames.has(`${s.name}@${s.version}`))
+  const skipped = result.summary.skipped
+  const regNames = skipped.length ? new Set(result.packages.map(pkgId)) : null
+  const other = skipped.filter((s) => !regNames.has(`${s.name}@${s.version}`))
   if (other.length) {
-    out.push(`NOT FROM A REGISTRY (${other.length})`)
-    for (const s of other) out.push(`  ${s.name}@${s.version}  ${s.reason}`)
+    yield `NOT FROM A REGISTRY (${other.length})`
+    for (const s of other) yield `  ${s.name}@${s.version}  ${s.reason}`
   }
   const s = result.summary
-  out.push('')
-  out.push(`${s.total} packages: ${s.verified} verified, ${s.unsigned} unsigned, ${s.invalid} invalid, ` +
+  yield ''
+  yield `${s.total} packages: ${s.verified} verified, ${s.unsigned} unsigned, ${s.invalid} invalid, ` +
     `${s.unverifiable} unverifiable, ${other.length} not from a registry` +
-    (s.cached ? ` (${s.cached} from cache)` : '') + ` — ${result.lockfile}`)
-  return out.join('\n')
+    (s.cached ? ` (${s.cached} from cache)` : '') + ` — ${result.lockfile}`
+}
+
+// `out(lines.join('\n'))`, handed to `out` in pieces of about `chunk` characters, each a whole
+// number of lines (`out` adds the newline).
+function writeLines (lines, out, chunk = 1 << 20) {
+  let buf = null
+  for (const line of lines) {
+    if (buf === null) buf = line
+    else if (buf.length >= chunk) {
+      out(buf)
+      buf = line
+    } else buf += '\n' + line
+  }
+  out(buf === null ? '' : buf)
 }
 
 // Where a package is named in the lockfile (1-based line), for code-scanning annotations.
+// The lockfile is indexed once (O(lines), not O(packages × lines)); a package is looked up by,
+// in order: its npm install path key (`"node_modules/…/<name>": {`), a `<name>@<version>`
+// token (yarn, pnpm, bun, npm v1 `resolved`), a `"<name>":` key; the first such line whose
+// entry names the version wins, else the first such line, else line 1.
 function lineIndex (lockfile) {
   let lines = []
   try { lines = fs.readFileSync(lockfile, 'utf8').split('\n') } catch {}
@@ -67,18 +91,104 @@ function lineIndex (lockfile) {
     }
     return false
   }
+  const installPath = new Map() // name → lines with `node_modules/<name>"`
+  const token = new Map() // `name@version` → lines
+  const key = new Map() // name → lines with `"<name>":`
+  const add = (m, k, i) => {
+    const l = m.get(k)
+    if (l === undefined) m.set(k, [i])
+    else if (l[l.length - 1] !== i) l.push(i)
+  }
+  const nameChar = /[A-Za-z0-9._~!*'/-]/
+  const versionRun = /^[0-9A-Za-z.+_-]+/
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]
+    for (let at = l.indexOf('node_modules/'); at !== -1; at = l.indexOf('node_modules/', at + 1)) {
+      const from = at + 'node_modules/'.length
+      const q = l.indexOf('"', from)
+      if (q !== -1) add(installPath, l.slice(from, q), i)
+    }
+    for (let at = l.indexOf('@', 1); at !== -1; at = l.indexOf('@', at + 1)) {
+      const v = versionRun.exec(l.slice(at + 1, at + 1 + 256))
+      if (!v) continue
+      let s = at
+      while (s > 0 && nameChar.test(l[s - 1])) s--
+      if (s > 0 && l[s - 1] === '@') s--
+      const name = l.slice(s, at)
+      if (!name) continue
+      add(token, `${name}@${v[0]}`, i)
+      // The unscoped tail too (`@s/a@1` names `a@1` for the old substring rule's sake).
+      for (let k = name.indexOf('/'); k !== -1; k = name.indexOf('/', k + 1)) add(token, `${name.slice(k + 1)}@${v[0]}`, i)
+    }
+    if (l.includes('":')) {
+      const re = /"([^"]*)":/g
+      let m
+      while ((m = re.exec(l)) !== null) add(key, m[1], i)
+    }
+  }
   return (name, version) => {
-    const needles = [`node_modules/${name}"`, `${name}@${version}`, `/${name}@${version}`, `"${name}":`]
     let first = -1
-    for (const n of needles) {
-      for (let i = 0; i < lines.length; i++) {
-        if (!lines[i].includes(n)) continue
+    for (const found of [installPath.get(name), token.get(`${name}@${version}`), key.get(name)]) {
+      if (!found) continue
+      for (const i of found) {
         if (hasVersion(i, version)) return i + 1
         if (first === -1) first = i
       }
     }
     return first + 1 || 1
   }
+}
+
+// `out(JSON.stringify(value, null, 2))`, handed to `out` in pieces of about `chunk` characters,
+// each a whole number of lines (`out` adds the newline): the result of a large audit is longer
+// than the longest string V8 can make, and would be copied whole once more to be written.
+function writeJson (value, out, chunk = 1 << 20) {
+  let buf = ''
+  const nl = () => {
+    if (buf.length >= chunk) {
+      out(buf)
+      buf = ''
+    } else buf += '\n'
+  }
+  const kept = (o) => Object.keys(o).filter((k) => o[k] !== undefined && typeof o[k] !== 'function' && typeof o[k] !== 'symbol')
+  const walk = (v, indent, depth) => {
+    const isArray = Array.isArray(v)
+    const keys = !isArray && v !== null && typeof v === 'object' && typeof v.toJSON !== 'function' ? kept(v) : null
+    // Containers near the top, long arrays, and objects holding one are written piece by
+    // piece; anything else in one JSON.stringify.
+    const long = (x) => Array.isArray(x) && x.length > 256
+    const big = (isArray && v.length > 0 && (depth < 2 || long(v))) ||
+      (keys && keys.length > 0 && (depth < 2 || keys.some((k) => long(v[k]))))
+    if (!big) {
+      buf += JSON.stringify(v, null, 2).split('\n').join('\n' + indent)
+      return
+    }
+    const inner = indent + '  '
+    if (isArray) {
+      buf += '['
+      for (let i = 0; i < v.length; i++) {
+        nl()
+        const x = v[i]
+        buf += inner
+        walk(x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : x, inner, depth + 1)
+        if (i < v.length - 1) buf += ','
+      }
+      nl()
+      buf += indent + ']'
+    } else {
+      buf += '{'
+      keys.forEach((k, i) => {
+        nl()
+        buf += inner + JSON.stringify(k) + ': '
+        walk(v[k], inner, depth + 1)
+        if (i < keys.length - 1) buf += ','
+      })
+      nl()
+      buf += indent + '}'
+    }
+  }
+  walk(value, '', 0)
+  out(buf)
 }
 
 const RULE_TEXT = {
@@ -172,4 +282,4 @@ function findingsTable (result) {
   return out.join('\n')
 }
 
-module.exports = { table, sarif, progressBar, findingsTable }
+module.exports = { table, tableLines, writeLines, sarif, progressBar, findingsTable, writeJson, lineIndex }

@@ -194,14 +194,17 @@ async function cmdAudit (argv, io) {
   const options = treeOptions(values, positionals, 'audit')
   const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format || 'table')
   if (!['table', 'json', 'sarif'].includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)}`)
-  const { table, sarif, progressBar } = require('./format')
+  const { tableLines, writeLines, sarif, progressBar, writeJson } = require('./format')
   const bar = progressBar(io.stderr || process.stderr)
   const { audit } = require('..')
-  const result = await audit({ ...options, cwd: process.cwd(), onProgress: (done, total) => bar.update(done, total) })
+  // The table and SARIF read a report's status, problems and provenance only: brief reports
+  // keep a large tree's result small (--json prints every report whole).
+  const detail = format === 'json' ? 'full' : 'brief'
+  const result = await audit({ ...options, detail, cwd: process.cwd(), onProgress: (done, total) => bar.update(done, total) })
   bar.done()
-  if (format === 'json') io.out(JSON.stringify(result, null, 2))
-  else if (format === 'sarif') io.out(JSON.stringify(sarif(result, { version: require('../package.json').version }), null, 2))
-  else io.out(table(result, { all: !!values.all, color: !!(io.stdout || process.stdout).isTTY }))
+  if (format === 'json') writeJson(result, io.out)
+  else if (format === 'sarif') writeJson(sarif(result, { version: require('../package.json').version }), io.out)
+  else writeLines(tableLines(result, { all: !!values.all, color: !!(io.stdout || process.stdout).isTTY }), io.out)
   const s = result.summary
   const findings = s.invalid + s.unverifiable + (values.strict ? s.unsigned : 0)
   return findings > 0 ? 1 : 0
@@ -237,7 +240,7 @@ async function cmdGuard (argv, io) {
     previousLockfile: previousArg(values['previous-lockfile']),
     scanAll: !!values['scan-all']
   })
-  if (values.json) io.out(JSON.stringify(result, null, 2))
+  if (values.json) require('./format').writeJson(result, io.out)
   else io.out(require('./format').findingsTable(result))
   return result.errors > 0 ? 1 : 0
 }

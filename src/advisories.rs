@@ -40,11 +40,11 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Largest list or TSV file.
     pub max_list_bytes: u64,
-    /// Most JSON files in a directory walk, or entries in a zip.
+    /// Most entries in a directory walk (files and directories, JSON or not), or in a zip.
     pub max_files: usize,
     /// Largest zip file on disk.
     pub max_zip_bytes: u64,
-    /// Most uncompressed bytes read from one zip.
+    /// Most bytes read from one zip (uncompressed) or one directory walk.
     pub max_total_bytes: u64,
     /// Deepest directory walk.
     pub max_depth: usize,
@@ -464,33 +464,51 @@ impl Database {
     /// no package version (`ERR_PROV_INVALID_ARG`), a single JSON file is malformed
     /// (`ERR_PROV_JSON`). Per-record problems land in [`LoadStats::errors`]. A budget hit
     /// in the middle of a zip leaves the records read before it loaded.
+    ///
+    /// Every file is read through [`crate::files`]: a FIFO, a device or a socket is
+    /// `ERR_PROV_IO` at once (inside a directory: a per-file error), never read or waited on.
+    /// A directory walk is bounded in entries ([`Limits::max_files`]), depth, bytes per file and
+    /// bytes in all ([`Limits::max_total_bytes`]).
     pub fn load_path(&mut self, path: &Path) -> Result<LoadStats> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         let mut stats = LoadStats::default();
         if meta.is_dir() {
-            let mut files = Vec::new();
-            self.walk(path, &mut files, 0, &mut stats)?;
-            for f in &files {
+            let mut walk = Walk::default();
+            self.walk(path, &mut walk, 0, &mut stats)?;
+            let mut total = 0u64;
+            for f in &walk.files {
                 let src = f.display().to_string();
                 match read_capped(f, self.limits.max_file_bytes) {
-                    Ok(bytes) => self.osv_bytes(&bytes, &src, &mut stats),
+                    Ok(bytes) => {
+                        total += bytes.len() as u64;
+                        if total > self.limits.max_total_bytes {
+                            return Err(Error::TooLarge(format!(
+                                "{}: more than {} bytes of JSON files",
+                                path.display(),
+                                self.limits.max_total_bytes
+                            )));
+                        }
+                        self.osv_bytes(&bytes, &src, &mut stats)
+                    }
                     Err(e) => stats.error(e),
                 }
             }
-            self.require_osv(path, files.len(), &stats)?;
+            self.require_osv(path, walk.files.len(), &stats)?;
             return Ok(stats);
         }
+        // One handle for the checks and the read: a regular file, opened without blocking.
+        let (mut file, len) = crate::files::open_regular(path)?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        if ext == "zip" || starts_with_zip_magic(path) {
-            self.load_zip(path, meta.len(), &mut stats)?;
+        if ext == "zip" || starts_with_zip_magic(&mut file, path)? {
+            self.load_zip(path, file, len, &mut stats)?;
             return Ok(stats);
         }
         if ext == "json" {
-            let bytes = read_capped(path, self.limits.max_file_bytes)?;
+            let bytes = crate::files::read_open(file, len, path, self.limits.max_file_bytes)?;
             let src = path.display().to_string();
             let text = std::str::from_utf8(&bytes).map_err(|e| Error::json(&src, e))?;
             match self.osv_text(text, &src)? {
@@ -500,7 +518,7 @@ impl Database {
             }
             return Ok(stats);
         }
-        let bytes = read_capped(path, self.limits.max_list_bytes)?;
+        let bytes = crate::files::read_open(file, len, path, self.limits.max_list_bytes)?;
         let src = path.display().to_string();
         let text = String::from_utf8(bytes).map_err(|e| Error::io(path, e))?;
         self.list_into(&text, &src, &mut stats)?;
@@ -712,7 +730,13 @@ impl Database {
         self.entries += 1;
     }
 
-    fn load_zip(&mut self, path: &Path, size: u64, stats: &mut LoadStats) -> Result<()> {
+    fn load_zip(
+        &mut self,
+        path: &Path,
+        f: std::fs::File,
+        size: u64,
+        stats: &mut LoadStats,
+    ) -> Result<()> {
         let lim = self.limits.clone();
         if size > lim.max_zip_bytes {
             return Err(Error::TooLarge(format!(
@@ -721,7 +745,6 @@ impl Database {
                 lim.max_zip_bytes
             )));
         }
-        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut z = zip::ZipArchive::new(f).map_err(|e| Error::io(path, e))?;
         if z.len() > lim.max_files {
             return Err(Error::TooLarge(format!(
@@ -783,13 +806,9 @@ impl Database {
         self.require_osv(path, json_entries, stats)
     }
 
-    fn walk(
-        &self,
-        dir: &Path,
-        out: &mut Vec<PathBuf>,
-        depth: usize,
-        stats: &mut LoadStats,
-    ) -> Result<()> {
+    /// Collect the `*.json` files under `dir` (sorted, symlinked directories not followed),
+    /// counting every entry looked at against [`Limits::max_files`].
+    fn walk(&self, dir: &Path, w: &mut Walk, depth: usize, stats: &mut LoadStats) -> Result<()> {
         if depth > self.limits.max_depth {
             stats.error(format!(
                 "{}: deeper than {} levels, not read",
@@ -806,27 +825,36 @@ impl Database {
             }
             Err(e) => return Err(Error::io(dir, e)),
         };
-        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        let mut entries = Vec::new();
+        for e in rd {
+            w.entries += 1;
+            if w.entries > self.limits.max_files {
+                return Err(Error::TooLarge(format!(
+                    "{}: more than {} entries",
+                    dir.display(),
+                    self.limits.max_files
+                )));
+            }
+            if let Ok(e) = e {
+                entries.push(e);
+            }
+        }
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
             let Ok(ft) = e.file_type() else { continue };
             if ft.is_dir() {
-                self.walk(&p, out, depth + 1, stats)?;
-            } else if (ft.is_file() || (ft.is_symlink() && p.is_file()))
+                self.walk(&p, w, depth + 1, stats)?;
+            } else if !ft.is_dir()
                 && e.file_name()
                     .to_string_lossy()
                     .to_ascii_lowercase()
                     .ends_with(".json")
+                && !(ft.is_symlink() && p.is_dir())
             {
-                out.push(p);
-                if out.len() > self.limits.max_files {
-                    return Err(Error::TooLarge(format!(
-                        "{}: more than {} JSON files",
-                        dir.display(),
-                        self.limits.max_files
-                    )));
-                }
+                // Whatever it is (a FIFO, a device, a symlink to one): `read_capped` refuses
+                // what is not a regular file, as a per-file error.
+                w.files.push(p);
             }
         }
         Ok(())
@@ -1245,12 +1273,20 @@ fn valid_name(n: &str) -> bool {
     !n.contains('/') && !n.contains(':') && !n.contains('@')
 }
 
-fn starts_with_zip_magic(p: &Path) -> bool {
+/// Whether the opened file starts with a zip's local header (the handle is rewound).
+fn starts_with_zip_magic(f: &mut std::fs::File, p: &Path) -> Result<bool> {
+    use std::io::{Seek, SeekFrom};
     let mut magic = [0u8; 4];
-    std::fs::File::open(p)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && magic == *b"PK\x03\x04"
+    let zip = f.read_exact(&mut magic).is_ok() && magic == *b"PK\x03\x04";
+    f.seek(SeekFrom::Start(0)).map_err(|e| Error::io(p, e))?;
+    Ok(zip)
+}
+
+/// What a directory walk has seen.
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    entries: usize,
 }
 
 use crate::files::read_capped;
@@ -1258,6 +1294,56 @@ use crate::files::read_capped;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn sources_that_cannot_be_read_are_refused_quickly() {
+        use crate::files::testing::{code, make, quick, tmp, Bad, ALL};
+        for bad in ALL {
+            let dir = tmp(&format!("advisories-{bad:?}"));
+            for name in ["r.json", "list.csv", "osv.zip"] {
+                let p = dir.join(name);
+                make(&p, bad);
+                let r = quick(name, || Database::new().load_path(&p));
+                let want = match (bad, name) {
+                    // A directory is walked: it holds no record.
+                    (Bad::Dir, _) => "ERR_PROV_INVALID_ARG",
+                    (Bad::Big, "osv.zip") => "ERR_PROV_IO",
+                    _ => code(bad, "ERR_PROV_TOO_LARGE"),
+                };
+                assert_eq!(r.unwrap_err().code(), want, "{name} {bad:?}");
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_walk_reports_what_it_cannot_read_and_reads_the_rest() {
+        use crate::files::testing::{make, quick, tmp, ALL};
+        let dir = tmp("advisories-walk");
+        for (i, bad) in ALL.iter().enumerate() {
+            make(&dir.join(format!("{i}.json")), *bad);
+        }
+        std::fs::write(
+            dir.join("z.json"),
+            r#"{"id":"MAL-0000-SYNTHETIC","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"syn-a"},"versions":["1.0.0"]}]}"#,
+        )
+        .unwrap();
+        let mut db = Database::new();
+        let s = quick("walk", || db.load_path(&dir)).unwrap();
+        assert_eq!(s.records, 1);
+        // The device, the FIFO and the 300 MB file; `2.json/` is a directory (walked, empty).
+        assert_eq!(s.errors.len(), 3, "{:?}", s.errors);
+        assert_eq!(db.check("syn-a", "1.0.0").len(), 1);
+        // Bytes in all are bounded too.
+        let mut db = Database::with_limits(Limits {
+            max_total_bytes: 10,
+            ..Limits::default()
+        });
+        assert_eq!(db.load_path(&dir).unwrap_err().code(), "ERR_PROV_TOO_LARGE");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()

@@ -45,6 +45,131 @@ pub struct Options {
     /// Ask for abbreviated packuments where they suffice (see [`packument_for`]). Off for the
     /// guard, whose rules read publish times and publishers.
     pub abbreviated: bool,
+    /// How much of each report [`audit_json`] writes.
+    pub detail: Detail,
+}
+
+/// How much of each package report the JSON result of [`audit_json`] holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// The whole report, as `verify()` gives it.
+    #[default]
+    Full,
+    /// `spec`, `name`, `version`, `status`, `problems` and `provenance` only, and in
+    /// `summary.skipped` only the packages not from a registry (an unverified registry package
+    /// is in `packages`, with its problems): what a listing of a large tree needs, at about a
+    /// fifth of the size.
+    Brief,
+}
+
+/// The fields of a report that [`Detail::Brief`] keeps.
+#[derive(Serialize, Deserialize)]
+struct BriefReport<'a> {
+    #[serde(borrow)]
+    spec: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    version: Option<std::borrow::Cow<'a, str>>,
+    status: Option<Status>,
+    problems: std::borrow::Cow<'a, [Problem]>,
+    provenance: Option<std::borrow::Cow<'a, crate::provenance::Provenance>>,
+}
+
+impl<'a> From<&'a Report> for BriefReport<'a> {
+    fn from(r: &'a Report) -> Self {
+        use std::borrow::Cow::Borrowed;
+        BriefReport {
+            spec: Borrowed(&r.spec),
+            name: Borrowed(&r.name),
+            version: r.version.as_deref().map(Borrowed),
+            status: r.status,
+            problems: Borrowed(&r.problems),
+            provenance: r.provenance.as_deref().map(Borrowed),
+        }
+    }
+}
+
+/// Reports serialised as [`BriefReport`]s, one at a time.
+struct BriefList<'a>(&'a [Report]);
+
+impl Serialize for BriefList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(BriefReport::from))
+    }
+}
+
+/// `result` as JSON text, `serde_json::to_string(result)` for [`Detail::Full`], built in one
+/// buffer; and the offset where the value of `"packages"` starts.
+fn result_json(result: &AuditResult, detail: Detail) -> Result<(String, usize)> {
+    let brief;
+    let summary = match detail {
+        Detail::Full => &result.summary,
+        // Unverified registry packages are in `packages` with their problems: not repeated.
+        Detail::Brief => {
+            let s = &result.summary;
+            brief = Summary {
+                total: s.total,
+                verified: s.verified,
+                unsigned: s.unsigned,
+                invalid: s.invalid,
+                unverifiable: s.unverifiable,
+                skipped: s
+                    .skipped
+                    .get(..result.not_from_registry)
+                    .unwrap_or_default()
+                    .to_vec(),
+                cached: s.cached,
+            };
+            &brief
+        }
+    };
+    let mut buf = head_json(result, summary)?.into_bytes();
+    let at = buf.len();
+    let written = match detail {
+        Detail::Full => serde_json::to_writer(&mut buf, &result.packages),
+        Detail::Brief => serde_json::to_writer(&mut buf, &BriefList(&result.packages)),
+    };
+    written.map_err(|e| Error::Internal(e.to_string()))?;
+    buf.push(b'}');
+    let text = String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((text, at))
+}
+
+/// `{"lockfile":…,"format":…,"summary":{…},"packages":` — the result's JSON up to its
+/// packages, with `summary` given.
+fn head_json(result: &AuditResult, summary: &Summary) -> Result<String> {
+    #[derive(Serialize)]
+    struct Head<'a> {
+        lockfile: &'a str,
+        format: &'a str,
+        summary: &'a Summary,
+    }
+    let mut head = serde_json::to_string(&Head {
+        lockfile: &result.lockfile,
+        format: &result.format,
+        summary,
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    head.pop(); // the closing brace
+    head.push_str(",\"packages\":");
+    Ok(head)
+}
+
+/// A stored (full) result as [`Detail::Brief`] text.
+fn brief_from_json(json: &str) -> Result<String> {
+    #[derive(Serialize, Deserialize)]
+    struct Stored<'a> {
+        #[serde(borrow)]
+        lockfile: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        format: std::borrow::Cow<'a, str>,
+        summary: Summary,
+        #[serde(borrow)]
+        packages: Vec<BriefReport<'a>>,
+    }
+    let stored: Stored = serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
+    serde_json::to_string(&stored).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// A package that was not verified, and why.
@@ -82,6 +207,10 @@ pub struct AuditResult {
     /// Packuments fetched during the run, by name (for policy rules; not serialised).
     #[serde(skip)]
     pub packuments: HashMap<String, Arc<serde_json::Value>>,
+    /// How many of `summary.skipped`, at its start, are packages not from a registry (the
+    /// rest are registry packages that were not verified, also in `packages`).
+    #[serde(skip)]
+    pub not_from_registry: usize,
 }
 
 /// Why a non-registry package cannot be verified.
@@ -121,6 +250,10 @@ fn bundled_reason(p: &LockedPackage) -> String {
 }
 
 /// Audit a parsed lockfile. `progress(done, total)` is called after each package.
+///
+/// At most `concurrency` names are in flight: a task (and its copy of its names' packages) is
+/// created only when one finishes, so a tree of 300,000 packages does not hold 300,000
+/// suspended verifications at once.
 pub async fn audit(
     ctx: &Context,
     lock: &Lockfile,
@@ -132,7 +265,7 @@ pub async fn audit(
         ..Default::default()
     };
     // Group registry packages by name; one packument per name.
-    let mut groups: BTreeMap<String, Vec<LockedPackage>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<&LockedPackage>> = BTreeMap::new();
     for p in &lock.packages {
         let reason = match (&p.source, p.bundled) {
             (Source::Registry, true) => Some(bundled_reason(p)),
@@ -144,54 +277,98 @@ pub async fn audit(
                 version: p.version.clone(),
                 reason,
             }),
-            None => groups.entry(p.name.clone()).or_default().push(p.clone()),
+            None => groups.entry(&p.name).or_default().push(p),
         }
     }
+    let not_from_registry = summary.skipped.len();
     let total: usize = groups.values().map(Vec::len).sum();
     let done = Arc::new(AtomicUsize::new(0));
-    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let limit = opts.concurrency.max(1);
     let opts = Arc::new(opts.clone());
     let mut set = tokio::task::JoinSet::new();
     // Which packages each task covers, so that a task that panics still reports them.
-    let mut tasks: HashMap<tokio::task::Id, Vec<LockedPackage>> = HashMap::new();
-    for (name, pkgs) in groups {
-        let covered = pkgs.clone();
-        let (ctx, opts, sem, done, progress) = (
-            ctx.clone(),
-            opts.clone(),
-            sem.clone(),
-            done.clone(),
-            progress.clone(),
-        );
-        let handle = set.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            let (out, doc) = audit_name(&ctx, &name, &pkgs, &opts).await;
-            let n = done.fetch_add(pkgs.len(), Ordering::Relaxed) + pkgs.len();
-            progress(n, total);
-            (name, out, doc)
-        });
-        tasks.insert(handle.id(), covered);
-    }
-    let mut packages: Vec<(Report, bool)> = Vec::with_capacity(total);
+    // Each name's reports land in its slot (names in order), so the result is sorted by name
+    // without moving 300,000 reports through a sort.
+    let mut slots: Vec<Vec<(Report, bool)>> = Vec::with_capacity(groups.len());
+    slots.resize_with(groups.len(), Vec::new);
+    // A task takes a batch of consecutive names and checks them one after the other: one
+    // name per task on a small tree, up to 64 on a large one (a task per name of 300,000 cost
+    // more than the offline checks themselves). Batches are handed out as tasks finish.
+    let batch = (groups.len() / (limit * 64)).clamp(1, 64);
+    let groups: Vec<(&str, Vec<&LockedPackage>)> = groups.into_iter().collect();
+    // The slots each task covers, so that a task that fails still reports their packages.
+    let mut tasks: HashMap<tokio::task::Id, std::ops::Range<usize>> = HashMap::new();
+    let mut pending = groups.iter().enumerate().peekable();
     let mut packuments = HashMap::new();
-    while let Some(joined) = set.join_next_with_id().await {
-        match joined {
-            Ok((_, (name, reports, doc))) => {
-                packages.extend(reports);
-                if let Some(d) = doc {
-                    packuments.insert(name, d);
+    loop {
+        while set.len() < limit && pending.peek().is_some() {
+            let names: Vec<(usize, String, Vec<LockedPackage>)> = pending
+                .by_ref()
+                .take(batch)
+                .map(|(slot, (name, pkgs))| {
+                    (
+                        slot,
+                        name.to_string(),
+                        pkgs.iter().map(|p| (*p).clone()).collect(),
+                    )
+                })
+                .collect();
+            let covered = match (names.first(), names.last()) {
+                (Some(a), Some(b)) => a.0..b.0 + 1,
+                _ => 0..0,
+            };
+            let (ctx, opts, done, progress) =
+                (ctx.clone(), opts.clone(), done.clone(), progress.clone());
+            let handle = set.spawn(async move {
+                let mut out = Vec::with_capacity(names.len());
+                let (names, prepared) = prepare(&ctx, &opts, names).await?;
+                for ((slot, name, pkgs), prep) in names.into_iter().zip(prepared) {
+                    let (reports, doc) = audit_name(&ctx, &name, &pkgs, &opts, prep).await;
+                    let n = done.fetch_add(pkgs.len(), Ordering::Relaxed) + pkgs.len();
+                    progress(n, total);
+                    out.push((slot, name, reports, doc));
                 }
+                Ok::<_, Error>(out)
+            });
+            tasks.insert(handle.id(), covered);
+        }
+        let Some(joined) = set.join_next_with_id().await else {
+            break;
+        };
+        let (id, failed) = match joined {
+            Ok((id, Ok(out))) => {
+                tasks.remove(&id);
+                for (slot, name, reports, doc) in out {
+                    if let Some(s) = slots.get_mut(slot) {
+                        *s = reports;
+                    }
+                    if let Some(d) = doc {
+                        packuments.insert(name, d);
+                    }
+                }
+                continue;
             }
-            // A bug in one package's check costs that package, not the run.
-            Err(join) => {
-                let e = Error::Internal(format!("checking this package failed: {join}"));
-                for p in tasks.get(&join.id()).into_iter().flatten() {
-                    packages.push((failed_report(p, &e), false));
-                }
+            Ok((id, Err(e))) => (id, e),
+            Err(join) => (
+                join.id(),
+                Error::Internal(format!("checking this package failed: {join}")),
+            ),
+        };
+        // A bug in one package's check costs that batch's packages, not the run.
+        for slot in tasks.remove(&id).unwrap_or_default() {
+            if let (Some(s), Some((_, covered))) = (slots.get_mut(slot), groups.get(slot)) {
+                *s = covered
+                    .iter()
+                    .map(|p| (failed_report(p, &failed), false))
+                    .collect();
             }
         }
     }
-    packages.sort_by(|(a, _), (b, _)| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    let mut packages: Vec<(Report, bool)> = Vec::with_capacity(total);
+    for mut reports in slots {
+        reports.sort_by(|(a, _), (b, _)| a.version.cmp(&b.version));
+        packages.append(&mut reports);
+    }
     for (r, cached) in &packages {
         summary.cached += usize::from(*cached);
         match r.status {
@@ -218,6 +395,7 @@ pub async fn audit(
         summary,
         packages: packages.into_iter().map(|(r, _)| r).collect(),
         packuments,
+        not_from_registry,
     })
 }
 
@@ -300,7 +478,10 @@ pub async fn audit_json(
         match c.get_tree(k).await {
             Some((true, json)) => {
                 progress(1, 1);
-                return Ok(json);
+                return match opts.detail {
+                    Detail::Full => Ok(json),
+                    Detail::Brief => brief_from_json(&json),
+                };
             }
             Some((false, json)) => {
                 if let Ok(stored) = serde_json::from_str::<AuditResult>(&json) {
@@ -315,21 +496,42 @@ pub async fn audit_json(
         Err(tree) => parse(tree).await?,
     };
     let mut result = audit(ctx, &lock, &opts, progress).await?;
-    let text = serde_json::to_string(&result).map_err(|e| Error::Internal(e.to_string()))?;
-    let complete = result
+    drop(lock);
+    let (text, at) = result_json(&result, opts.detail)?;
+    let reusable = result
         .packages
         .iter()
-        .all(|r| matches!(r.status, Some(Status::Verified | Status::Unsigned)));
-    if let (Some(c), Some(k)) = (&opts.cache, &key) {
+        .filter(|r| matches!(r.status, Some(Status::Verified | Status::Unsigned)))
+        .count();
+    // Nothing to reuse (every package unverifiable or invalid, as offline without a cache):
+    // an entry would only be a copy of what is checked again anyway.
+    if let (Some(c), Some(k), true) = (&opts.cache, &key, reusable > 0) {
+        let complete = reusable == result.packages.len();
         // Stored as a warm run will report it: every reusable package from the cache.
-        result.summary.cached = result
-            .packages
-            .iter()
-            .filter(|r| matches!(r.status, Some(Status::Verified | Status::Unsigned)))
-            .count();
-        if let Ok(stored) = serde_json::to_string(&result) {
-            let _ = c.put_tree(k, complete, &stored).await;
-        }
+        let mut summary = std::mem::take(&mut result.summary);
+        summary.cached = reusable;
+        let head = head_json(&result, &summary)?;
+        // Best effort: a failed write costs a re-check next time.
+        let _ = match opts.detail {
+            Detail::Full => {
+                let packages = text.as_bytes().get(at..).unwrap_or_default();
+                c.put_tree_parts(k, complete, &[head.as_bytes(), packages])
+                    .await
+            }
+            // The full result is not in memory as text: written to the file as it is made.
+            Detail::Brief => {
+                result.summary = summary;
+                let (c, k) = (c.clone(), k.clone());
+                tokio::task::spawn_blocking(move || {
+                    c.put_tree_streamed(&k, complete, |w| {
+                        serde_json::to_writer(w, &result).map_err(std::io::Error::other)
+                    })
+                })
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))
+                .and_then(|r| r)
+            }
+        };
     }
     Ok(text)
 }
@@ -349,6 +551,90 @@ fn reusable(reports: Vec<Report>) -> HashMap<(String, String), Report> {
     out.into_iter().filter_map(|(k, r)| Some((k, r?))).collect()
 }
 
+/// The attestation-source part of a cache key: verdicts made from abbreviated packuments are
+/// kept apart from full ones.
+fn attestations_key(opts: &Options) -> String {
+    format!(
+        "{}{}",
+        opts.attestations_registry.as_deref().unwrap_or(""),
+        if opts.abbreviated { "#abbreviated" } else { "" }
+    )
+}
+
+/// What a name's check starts from: its registry, and each package's reusable report (from the
+/// stored tree, else the cache; `None`: to be checked).
+struct Prepared {
+    registry: Result<String>,
+    hits: Vec<Option<(Report, bool)>>,
+}
+
+/// [`Prepared`] for a batch of names, the cache read for all of them in one trip to the
+/// blocking pool (one trip per package cost more than an offline check).
+async fn prepare(
+    ctx: &Context,
+    opts: &Arc<Options>,
+    names: Vec<(usize, String, Vec<LockedPackage>)>,
+) -> Result<(Vec<(usize, String, Vec<LockedPackage>)>, Vec<Prepared>)> {
+    // The registry depends on the scope only: asked once per scope of the batch.
+    let mut registries: HashMap<String, String> = HashMap::new();
+    let mut registry_for = |name: &str| -> Result<String> {
+        let scope = name.split_once('/').map_or("", |(s, _)| s);
+        if let Some(r) = registries.get(scope) {
+            return Ok(r.clone());
+        }
+        let r = ctx.registry_for(name, opts.registry.as_deref())?;
+        registries.insert(scope.to_string(), r.clone());
+        Ok(r)
+    };
+    let mut prepared: Vec<Prepared> = names
+        .iter()
+        .map(|(_, name, pkgs)| Prepared {
+            // Offline without a cache, nothing can be had: the registry is not needed (finding
+            // the default one may ask npm).
+            registry: if ctx.client.is_offline() && opts.cache.is_none() {
+                Err(Error::Network(format!(
+                    "offline: not fetching the packument of {name}"
+                )))
+            } else {
+                registry_for(name)
+            },
+            hits: pkgs
+                .iter()
+                .map(|p| {
+                    if opts.reuse.is_empty() {
+                        return None;
+                    }
+                    let r = opts.reuse.get(&(p.name.clone(), p.version.clone()))?;
+                    Some((r.clone(), true))
+                })
+                .collect(),
+        })
+        .collect();
+    let Some(cache) = opts.cache.clone() else {
+        return Ok((names, prepared));
+    };
+    let (att, trust) = (attestations_key(opts), ctx.trust.fingerprint.clone());
+    let looked = tokio::task::spawn_blocking(move || {
+        for ((_, _, pkgs), prep) in names.iter().zip(prepared.iter_mut()) {
+            let Ok(registry) = &prep.registry else {
+                continue;
+            };
+            for (p, hit) in pkgs.iter().zip(prep.hits.iter_mut()) {
+                if hit.is_some() {
+                    continue;
+                }
+                if let Some(evidence) = lock_evidence(p) {
+                    let key = key_for(p, &evidence, registry, &att, &trust);
+                    *hit = cache.get_blocking(&key).map(|r| (r, true));
+                }
+            }
+        }
+        (names, prepared)
+    })
+    .await;
+    looked.map_err(|e| Error::Internal(format!("reading the cache failed: {e}")))
+}
+
 /// Every version of one package name. Returns (report, served from cache) and the
 /// packument if one was fetched.
 async fn audit_name(
@@ -356,56 +642,28 @@ async fn audit_name(
     name: &str,
     pkgs: &[LockedPackage],
     opts: &Options,
+    prepared: Prepared,
 ) -> (Vec<(Report, bool)>, Option<Arc<serde_json::Value>>) {
-    // Offline without a cache, nothing can be had: the registry is not needed (finding the
-    // default one may ask npm).
-    if ctx.client.is_offline() && opts.cache.is_none() {
-        let e = Error::Network(format!("offline: not fetching the packument of {name}"));
-        let out = pkgs.iter().map(|p| (failed_report(p, &e), false)).collect();
-        return (out, None);
-    }
-    let registry = match ctx.registry_for(name, opts.registry.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            let out = pkgs.iter().map(|p| (failed_report(p, &e), false)).collect();
-            return (out, None);
-        }
-    };
-    // Verdicts made from abbreviated packuments are kept apart from full ones.
-    let att = format!(
-        "{}{}",
-        opts.attestations_registry.as_deref().unwrap_or(""),
-        if opts.abbreviated { "#abbreviated" } else { "" }
-    );
-
     let mut out = Vec::with_capacity(pkgs.len());
     let mut misses = Vec::new();
+    let mut hits = prepared.hits.into_iter();
     for p in pkgs {
-        if let Some(r) = opts.reuse.get(&(p.name.clone(), p.version.clone())) {
-            out.push((r.clone(), true));
-            continue;
-        }
-        let hit = match (&opts.cache, lock_evidence(p)) {
-            (Some(c), Some(evidence)) => {
-                c.get(&key_for(
-                    p,
-                    &evidence,
-                    &registry,
-                    &att,
-                    &ctx.trust.fingerprint,
-                ))
-                .await
-            }
-            _ => None,
-        };
-        match hit {
-            Some(r) => out.push((r, true)),
+        match hits.next().flatten() {
+            Some(hit) => out.push(hit),
             None => misses.push(p),
         }
     }
     if misses.is_empty() {
         return (out, None);
     }
+    let registry = match prepared.registry {
+        Ok(r) => r,
+        Err(e) => {
+            out.extend(misses.iter().map(|p| (failed_report(p, &e), false)));
+            return (out, None);
+        }
+    };
+    let att = attestations_key(opts);
     let packument = match packument_for(ctx, &registry, name, &misses, opts).await {
         Ok(crate::registry::Fetched::Found(p)) => Arc::new(p),
         Ok(crate::registry::Fetched::NotFound) => {
@@ -566,8 +824,9 @@ fn failed_report(p: &LockedPackage, e: &Error) -> Report {
     let mut r = Report::new(&format!("{}@{}", p.name, p.version), &p.name);
     r.version = Some(p.version.clone());
     r.integrity = p.integrity.clone();
-    r.problems.push(Problem::from(e));
-    r.skip("resolve", e.to_string());
+    let message = e.to_string();
+    r.skip("resolve", message.clone());
+    r.problems.push(Problem::new(e.code(), message));
     r.finish();
     r
 }
@@ -630,7 +889,7 @@ pub fn find_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> R
         cwd.join("node_modules").join(".package-lock.json"),
         cwd.join("node_modules").join(".pnpm").join("lock.yaml"),
     ] {
-        if hidden.is_file() {
+        if crate::lockfile::exists(&hidden) {
             return read(hidden);
         }
     }

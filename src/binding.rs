@@ -722,7 +722,21 @@ fn progress_callback(o: &Option<Object>) -> std::result::Result<Progress, CoreEr
         .weak::<true>()
         .build()
         .map_err(|e| CoreError::Internal(e.to_string()))?;
+    // At most one call every 20 ms, and the last one (done == total) always: a tree of
+    // 300,000 packages would otherwise queue 300,000 calls on the JS thread.
+    let start = std::time::Instant::now();
+    let last = std::sync::atomic::AtomicU64::new(0);
     Ok(std::sync::Arc::new(move |done, total| {
+        use std::sync::atomic::Ordering::Relaxed;
+        if done < total {
+            let now = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let prev = last.load(Relaxed);
+            if now < prev.saturating_add(20)
+                || last.compare_exchange(prev, now, Relaxed, Relaxed).is_err()
+            {
+                return;
+            }
+        }
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         tsfn.call(
             (clamp(done), clamp(total)).into(),
@@ -832,9 +846,18 @@ pub fn audit<'e>(
 ) -> Result<PromiseRaw<'e, Unknown<'e>>> {
     let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
-        Ok((TreeArgs::read(env, &o)?, progress_callback(&o)?))
+        let detail = match prop_string(&o, "detail")?.as_deref() {
+            None | Some("full") => crate::audit::Detail::Full,
+            Some("brief") => crate::audit::Detail::Brief,
+            Some(d) => {
+                return Err(arg(format!(
+                    "detail must be \"full\" or \"brief\", not {d:?}"
+                )))
+            }
+        };
+        Ok((TreeArgs::read(env, &o)?, progress_callback(&o)?, detail))
     });
-    let (args, progress) = match prepared {
+    let (args, progress, detail) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
     };
@@ -842,13 +865,27 @@ pub fn audit<'e>(
         let lockfile = args.lockfile.clone();
         let (ctx, cwd, mut opts) = args.prepare().await?;
         opts.abbreviated = true;
+        opts.detail = detail;
         let tree = tokio::task::spawn_blocking(move || {
             crate::audit::find_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))??;
-        crate::audit::audit_json(&ctx, tree, &opts, progress).await
+        let text = crate::audit::audit_json(&ctx, tree, &opts, progress).await;
+        release_freed_memory();
+        text
     })
+}
+
+/// Hand the memory a large tree freed back to the system before JS parses the result:
+/// glibc keeps freed small blocks (the tree's packages and reports) in its arenas, where they
+/// would count against the process's peak a second time alongside the JS objects made next.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointer; it only returns free pages of glibc's own heaps.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Run the project's policy over its lockfile (before install): audit, provenance rules,

@@ -139,6 +139,11 @@ impl Cache {
     }
 
     fn mac(&self, k: &str, report: &str) -> String {
+        self.mac_parts(k, &[report.as_bytes()])
+    }
+
+    /// [`Self::mac`] over text given in parts (never joined in memory).
+    fn mac_parts(&self, k: &str, parts: &[&[u8]]) -> String {
         // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
         let mut m = match Hmac::<Sha256>::new_from_slice(&self.secret) {
             Ok(m) => m,
@@ -146,7 +151,9 @@ impl Cache {
         };
         m.update(k.as_bytes());
         m.update(&[0]);
-        m.update(report.as_bytes());
+        for p in parts {
+            m.update(p);
+        }
         hex::encode(m.finalize().into_bytes())
     }
 
@@ -156,13 +163,27 @@ impl Cache {
         let bytes = crate::files::read_capped_async(self.path(&k), MAX_ENTRY_BYTES)
             .await
             .ok()?;
-        let v: Value = serde_json::from_slice(&bytes).ok()?;
+        self.entry(key, &k, &bytes)
+    }
+
+    /// [`Self::get`] on the calling thread (blocking: for the blocking pool, where one trip
+    /// reads the entries of many packages).
+    pub fn get_blocking(&self, key: &Key<'_>) -> Option<Report> {
+        let k = key.digest();
+        // A miss (the common case) builds no error.
+        let bytes = crate::files::read_capped_opt(&self.path(&k), MAX_ENTRY_BYTES).ok()??;
+        self.entry(key, &k, &bytes)
+    }
+
+    /// The report in an entry's bytes, if they are intact and about `key` (digest `k`).
+    fn entry(&self, key: &Key<'_>, k: &str, bytes: &[u8]) -> Option<Report> {
+        let v: Value = serde_json::from_slice(bytes).ok()?;
         let (ek, report, mac) = (
             v.get("key")?.as_str()?,
             v.get("report")?.as_str()?,
             v.get("mac")?.as_str()?,
         );
-        let want = self.mac(&k, report);
+        let want = self.mac(k, report);
         if ek != k || want.is_empty() || !constant_eq(mac.as_bytes(), want.as_bytes()) {
             return None;
         }
@@ -199,7 +220,7 @@ impl Cache {
             .await
             .ok()?;
         // Layout: `<64 hex MAC>\n<key>\n<complete|partial>\n<json>`; the MAC covers all after it.
-        let text = String::from_utf8(bytes).ok()?;
+        let mut text = String::from_utf8(bytes).ok()?;
         let (mac, rest) = text.split_once('\n')?;
         let want = self.mac(key, rest);
         if want.is_empty() || !constant_eq(mac.as_bytes(), want.as_bytes()) {
@@ -212,14 +233,91 @@ impl Cache {
             "partial" => false,
             _ => return None,
         };
-        (k == key).then(|| (complete, json.to_string()))
+        if k != key {
+            return None;
+        }
+        // The JSON in place (a tree's result can be hundreds of MB: no second copy).
+        let start = text.len() - json.len();
+        text.replace_range(..start, "");
+        Some((complete, text))
     }
 
     pub async fn put_tree(&self, key: &str, complete: bool, json: &str) -> Result<()> {
+        self.put_tree_parts(key, complete, &[json.as_bytes()]).await
+    }
+
+    /// [`Self::put_tree`] with the JSON given in parts, written one after the other.
+    pub async fn put_tree_parts(&self, key: &str, complete: bool, json: &[&[u8]]) -> Result<()> {
         let flag = if complete { "complete" } else { "partial" };
-        let rest = format!("{key}\n{flag}\n{json}");
-        let text = format!("{}\n{rest}", self.mac(key, &rest));
-        write_atomic(&self.tree_path(key), text.as_bytes()).await
+        let head = format!("{key}\n{flag}\n");
+        let mut parts: Vec<&[u8]> = vec![head.as_bytes()];
+        parts.extend_from_slice(json);
+        let mac = format!("{}\n", self.mac_parts(key, &parts));
+        parts.insert(0, mac.as_bytes());
+        write_atomic_parts(&self.tree_path(key), &parts).await
+    }
+}
+
+impl Cache {
+    /// [`Self::put_tree`] with the JSON written by `write` straight to the file, never held
+    /// whole in memory (the MAC is computed on the way and written in front last). Blocking:
+    /// call it on the blocking pool.
+    pub fn put_tree_streamed(
+        &self,
+        key: &str,
+        complete: bool,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        struct Tee<'a, W: Write> {
+            w: W,
+            mac: &'a mut Hmac<Sha256>,
+        }
+        impl<W: Write> Write for Tee<'_, W> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let n = self.w.write(buf)?;
+                self.mac.update(buf.get(..n).unwrap_or_default());
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                self.w.flush()
+            }
+        }
+        let path = self.tree_path(key);
+        let parent = path
+            .parent()
+            .ok_or_else(|| Error::Internal(format!("{} has no parent", path.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let mut rnd = [0u8; 8];
+        let _ = getrandom::fill(&mut rnd);
+        let tmp = parent.join(format!(".tmp-{}", hex::encode(rnd)));
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        mac.update(key.as_bytes());
+        mac.update(&[0]);
+        let flag = if complete { "complete" } else { "partial" };
+        let written = (|| -> std::io::Result<()> {
+            let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+            // The MAC's place: 64 hex digits and a newline, filled in at the end.
+            f.write_all(&[b'0'; 64])?;
+            f.write_all(b"\n")?;
+            let mut tee = Tee {
+                w: f,
+                mac: &mut mac,
+            };
+            tee.write_all(format!("{key}\n{flag}\n").as_bytes())?;
+            write(&mut tee)?;
+            let mut f = tee.w.into_inner().map_err(|e| e.into_error())?;
+            f.seek(SeekFrom::Start(0))?;
+            f.write_all(hex::encode(mac.finalize().into_bytes()).as_bytes())?;
+            f.flush()
+        })();
+        let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = renamed {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(&path, e));
+        }
+        Ok(())
     }
 }
 
@@ -322,6 +420,12 @@ fn write_secret(path: &Path, s: &[u8]) -> Result<()> {
 
 /// Write via a temporary file and rename, so readers never see half an entry.
 pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_parts(path, &[bytes]).await
+}
+
+/// [`write_atomic`] of the concatenation of `parts`.
+async fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
     let parent = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{} has no parent", path.display())))?;
@@ -331,9 +435,18 @@ pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut rnd = [0u8; 8];
     let _ = getrandom::fill(&mut rnd);
     let tmp = parent.join(format!(".tmp-{}", hex::encode(rnd)));
-    tokio::fs::write(&tmp, bytes)
-        .await
-        .map_err(|e| Error::io(&tmp, e))?;
+    let written = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        for p in parts {
+            f.write_all(p).await?;
+        }
+        f.flush().await
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(Error::io(&tmp, e));
+    }
     if let Err(e) = tokio::fs::rename(&tmp, path).await {
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(Error::io(path, e));
@@ -361,6 +474,38 @@ mod tests {
         r.version = Some("1.0.0".into());
         r.status = Some(status);
         r
+    }
+
+    #[tokio::test]
+    async fn a_streamed_tree_entry_reads_back_like_a_written_one() {
+        let dir = std::env::temp_dir().join(format!("pn-cache-tree-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let c = Cache::open_with_secret(&dir, [3u8; 32]).unwrap();
+        c.put_tree_streamed("k1", true, |w| w.write_all(b"{\"a\":1}"))
+            .unwrap();
+        assert_eq!(
+            c.get_tree("k1").await,
+            Some((true, "{\"a\":1}".to_string()))
+        );
+        c.put_tree_parts("k2", false, &[b"{\"a\"", b":2}"])
+            .await
+            .unwrap();
+        assert_eq!(
+            c.get_tree("k2").await,
+            Some((false, "{\"a\":2}".to_string()))
+        );
+        // Same bytes whichever way it was written.
+        c.put_tree("k3", true, "{\"a\":1}").await.unwrap();
+        let read = |k: &str| std::fs::read(c.tree_path(k)).unwrap();
+        let (a, b) = (read("k1"), read("k3"));
+        assert_eq!(a.len(), b.len());
+        // Another key's entry is a miss; an edited one too.
+        assert_eq!(c.get_tree("k9").await, None);
+        let p = c.tree_path("k1");
+        let t = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, t.replace(":1}", ":7}")).unwrap();
+        assert_eq!(c.get_tree("k1").await, None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

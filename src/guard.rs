@@ -124,29 +124,71 @@ pub fn project_dir(cwd: &Path, lockfile: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The text of `file` (a lockfile beside `dir`) at git revision `rev`.
-fn git_show(dir: &Path, rev: &str, file: &str) -> std::result::Result<String, String> {
+/// The text of `file` (a lockfile beside `dir`) at git revision `rev`, at most
+/// [`MAX_LOCKFILE_BYTES`](crate::lockfile::MAX_LOCKFILE_BYTES): git's output is read through a
+/// cap, and git is stopped when it writes more (`ERR_PROV_TOO_LARGE`). A revision git cannot
+/// show is `ERR_PROV_INVALID_ARG` with git's first line of complaint.
+fn git_show(dir: &Path, rev: &str, file: &str) -> Result<String> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    const MAX: u64 = crate::lockfile::MAX_LOCKFILE_BYTES;
     // A revision is never an option (`--output=…` would make git write a file).
     if rev.is_empty() || rev.starts_with('-') {
-        return Err(format!("{rev:?} is not a git revision"));
+        return Err(Error::InvalidArg(format!("{rev:?} is not a git revision")));
     }
-    let out = std::process::Command::new("git")
+    let what = format!("git show {rev}:{file}");
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["show", &format!("{rev}:./{file}")])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("git: {e}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(err
-            .lines()
-            .next()
-            .unwrap_or("git show failed")
-            .trim()
-            .to_string());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::InvalidArg(format!("git: {e}")))?;
+    // stderr on its own thread (bounded), so that a full stderr pipe cannot stall stdout.
+    let stderr = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = (&mut err).take(64 * 1024).read_to_end(&mut buf);
+            // Drain the rest without keeping it.
+            let _ = std::io::copy(&mut err, &mut std::io::sink());
+            buf
+        })
+    });
+    let mut out = Vec::new();
+    let read = match child.stdout.take() {
+        Some(stdout) => stdout.take(MAX + 1).read_to_end(&mut out),
+        None => Ok(0),
+    };
+    let over = out.len() as u64 > MAX;
+    if over || read.is_err() {
+        // Stop git rather than wait for the rest of an oversized blob.
+        let _ = child.kill();
     }
-    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+    let status = child.wait();
+    let err = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if over {
+        return Err(Error::TooLarge(format!(
+            "{what}: more than {MAX} bytes (the lockfile limit)"
+        )));
+    }
+    read.map_err(|e| Error::InvalidArg(format!("{what}: {e}")))?;
+    match status {
+        Ok(s) if s.success() => {}
+        Ok(_) => {
+            let err = String::from_utf8_lossy(&err);
+            return Err(Error::InvalidArg(
+                err.lines()
+                    .next()
+                    .unwrap_or("git show failed")
+                    .trim()
+                    .to_string(),
+            ));
+        }
+        Err(e) => return Err(Error::InvalidArg(format!("{what}: {e}"))),
+    }
+    String::from_utf8(out).map_err(|e| Error::InvalidArg(format!("{what}: {e}")))
 }
 
 /// The previous lockfile and how to name it: explicit, else git `origin/<base>` when a base
@@ -169,8 +211,12 @@ fn previous_lockfile(
             .filter(|(rev, file)| rev.len() > 1 && !file.is_empty());
         if let (false, Some((rev, file))) = (full.is_file(), rev_file) {
             let dir = lock.path.parent().unwrap_or(cwd);
-            let text = git_show(dir, rev, file).map_err(|e| {
-                Error::InvalidArg(format!("--previous-lockfile {rev}:{file}: git: {e}"))
+            let text = git_show(dir, rev, file).map_err(|e| match e {
+                Error::InvalidArg(e) => {
+                    Error::InvalidArg(format!("--previous-lockfile {rev}:{file}: git: {e}"))
+                }
+                Error::TooLarge(e) => Error::TooLarge(format!("--previous-lockfile {e}")),
+                e => e,
             })?;
             let l = crate::lockfile::parse_str(file, &text)?;
             return Ok(Some((l, format!("{rev}:{file} (git)"))));
@@ -199,7 +245,7 @@ fn previous_lockfile(
         let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().filter(|c| *c != b'\r').collect() };
         extra.base.is_none()
             && extra.ci
-            && crate::files::read_capped(&lock.path, 1 << 30)
+            && crate::files::read_capped(&lock.path, crate::lockfile::MAX_LOCKFILE_BYTES)
                 .map_or(true, |now| strip(&now) == strip(text.as_bytes()))
     };
     match git_show(dir, &rev, file) {
@@ -224,6 +270,11 @@ fn previous_lockfile(
                 "{} is set but git {rev}:{file} is not available ({e}; fetch the base branch, e.g. actions/checkout with fetch-depth: 0): HEAD is the request's merge commit, so there is no previous lockfile and every package counts as new",
                 extra.base.as_ref().map_or("", |b| b.1)
             ),
+            "",
+        )),
+        Err(e @ Error::TooLarge(_)) => notes.push(Note::new(
+            "previous lockfile",
+            format!("the lockfile at git {rev} could not be read ({e}): there is no previous lockfile, so every package counts as new"),
             "",
         )),
         Err(_) => {}
@@ -291,7 +342,7 @@ pub async fn guard_with(
             let lock = audit::load_tree(&cwd, l.as_deref())?;
             let mut notes = Vec::new();
             let previous = previous_lockfile(&cwd, &lock, pl.as_deref(), &base, &mut notes)?;
-            let (base, workspaces) = workspace_names(&dir, &lock);
+            let (base, workspaces) = workspace_names(&dir, &lock)?;
             Ok(Loaded {
                 lock,
                 previous,
@@ -1983,15 +2034,18 @@ fn advisories(
     Ok((out, notes))
 }
 
-/// A workspace's package.json (a regular file, at most 16 MiB), if it parses.
-fn read_json(p: &Path) -> Option<Value> {
-    let bytes = crate::files::read_capped(p, crate::registry::MAX_SMALL_JSON_BYTES as u64).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// A workspace's package.json (a regular file, at most 16 MiB): `None` when there is none or
+/// it does not parse; something there that cannot be read (a directory, a FIFO, a device, too
+/// large) is an error, not a workspace silently left out.
+fn read_json(p: &Path) -> Result<Option<Value>> {
+    let bytes = crate::files::read_capped_opt(p, crate::registry::MAX_SMALL_JSON_BYTES as u64)?;
+    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
 /// Directories under `base` matching a workspace glob (`packages/*`, `apps/**`, `tool`; `*`
 /// within a segment is [`policy::wildcard`]);
-/// `node_modules` and dot directories are never entered. Bounded: 4,096 directories.
+/// `node_modules` and dot directories are never entered. Bounded: 4,096 directories visited,
+/// 100,000 entries looked at in each (a workspace not found is not exempted from anything).
 fn expand_workspace_glob(base: &Path, pattern: &str) -> Vec<PathBuf> {
     let segs: Vec<&str> = pattern
         .trim_start_matches("./")
@@ -2015,7 +2069,8 @@ fn expand_workspace_glob(base: &Path, pattern: &str) -> Vec<PathBuf> {
         let subdirs = || -> Vec<(String, PathBuf)> {
             std::fs::read_dir(dir)
                 .map(|rd| {
-                    rd.filter_map(|e| e.ok())
+                    rd.take(100_000)
+                        .filter_map(|e| e.ok())
                         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
                         .filter_map(|e| Some((e.file_name().to_str()?.to_string(), e.path())))
                         .filter(|(n, _)| n != "node_modules" && !n.starts_with('.'))
@@ -2047,7 +2102,7 @@ fn expand_workspace_glob(base: &Path, pattern: &str) -> Vec<PathBuf> {
 
 /// Workspace directories: the lockfile's, plus the root package.json `workspaces` globs
 /// (an array, or `{ "packages": [...] }`), relative to the lockfile's directory.
-fn workspace_dirs(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<PathBuf>) {
+fn workspace_dirs(dir: &Path, lock: &Lockfile) -> Result<(PathBuf, Vec<PathBuf>)> {
     let base = lock
         .path
         .parent()
@@ -2060,7 +2115,7 @@ fn workspace_dirs(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<PathBuf>) {
     };
     let mut dirs: Vec<PathBuf> = vec![base.clone()];
     dirs.extend(lock.workspaces.iter().map(|w| base.join(w)));
-    if let Some(root) = read_json(&base.join("package.json")) {
+    if let Some(root) = read_json(&base.join("package.json"))? {
         let globs = match root.get("workspaces") {
             Some(Value::Array(a)) => a.clone(),
             Some(Value::Object(o)) => o
@@ -2079,17 +2134,17 @@ fn workspace_dirs(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<PathBuf>) {
     }
     dirs.sort();
     dirs.dedup();
-    (base, dirs)
+    Ok((base, dirs))
 }
 
 /// The workspace packages (and the root): name, directory, and whether it says
 /// `"private": true` — each package.json read once. Private by construction for dependency
 /// confusion. Blocking (file system): call it on the blocking pool.
-fn workspace_names(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<Workspace>) {
-    let (base, dirs) = workspace_dirs(dir, lock);
+fn workspace_names(dir: &Path, lock: &Lockfile) -> Result<(PathBuf, Vec<Workspace>)> {
+    let (base, dirs) = workspace_dirs(dir, lock)?;
     let mut out = Vec::new();
     for d in dirs {
-        let Some(v) = read_json(&d.join("package.json")) else {
+        let Some(v) = read_json(&d.join("package.json"))? else {
             continue;
         };
         let Some(n) = v.get("name").and_then(Value::as_str) else {
@@ -2105,7 +2160,7 @@ fn workspace_names(dir: &Path, lock: &Lockfile) -> (PathBuf, Vec<Workspace>) {
             private: v.get("private") == Some(&Value::Bool(true)),
         });
     }
-    (base, out)
+    Ok((base, out))
 }
 
 #[cfg(test)]
@@ -2143,7 +2198,7 @@ mod tests {
             lock.workspaces.is_empty(),
             "yarn classic records no workspaces"
         );
-        let ws = workspace_names(&dir, &lock).1;
+        let ws = workspace_names(&dir, &lock).unwrap().1;
         let names: Vec<String> = ws.iter().map(|w| w.name.clone()).collect();
         for n in [
             "excalidraw-monorepo",

@@ -344,7 +344,8 @@ impl NpmConfig {
 
     /// PEM certificates to trust: every certificate in `ca` (a string or `ca[]=` entries; a
     /// literal `\n` counts as a newline) plus every certificate in the file named by `cafile`
-    /// (a missing file is ignored, as npm does). Empty when neither is set. Each returned
+    /// (a missing file is ignored, as npm does; one that is not a regular file is
+    /// `ERR_PROV_IO`). Empty when neither is set. Each returned
     /// string holds one `-----BEGIN …-----` … `-----END …-----` block.
     pub fn ca_pems(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
@@ -366,7 +367,18 @@ impl NpmConfig {
         }
         if let Some(file) = self.usable("cafile") {
             let path = resolve_path(file, &self.cwd, self.home.as_deref());
-            if let Some(text) = read_limited(&path)? {
+            // A missing cafile is ignored, as npm does; npm fails on one it cannot read.
+            let text = match read_file(&path)? {
+                FileRead::Text(t) => Some(t),
+                FileRead::Missing => None,
+                FileRead::Directory => {
+                    return Err(Error::io(
+                        &path,
+                        "cafile is a directory, not a regular file",
+                    ))
+                }
+            };
+            if let Some(text) = text {
                 let pems = split_pems(&text);
                 if pems.is_empty() {
                     return Err(Error::Config(format!(
@@ -752,43 +764,42 @@ fn file_layer(path: &Path, env: &HashMap<String, String>) -> Result<Option<Layer
     }))
 }
 
-/// Read a file of at most [`MAX_FILE_BYTES`]. `None` when it is missing (or a directory, which
-/// npm also skips); other failures are errors.
+/// Read a file of at most [`MAX_FILE_BYTES`] through [`crate::files`]. `None` when it is
+/// missing (or a directory, which npm also skips); a FIFO, a device or a socket is
+/// `ERR_PROV_IO` (never read or waited on), a larger file `ERR_PROV_CONFIG`.
 fn read_limited(path: &Path) -> Result<Option<String>> {
-    use std::io::ErrorKind;
-    let missing =
-        |e: &std::io::Error| matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory);
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if missing(&e) => return Ok(None),
+    match read_file(path)? {
+        FileRead::Text(t) => Ok(Some(t)),
+        FileRead::Missing | FileRead::Directory => Ok(None),
+    }
+}
+
+enum FileRead {
+    Text(String),
+    Missing,
+    Directory,
+}
+
+fn read_file(path: &Path) -> Result<FileRead> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Ok(FileRead::Directory),
+        Ok(_) => {}
+        Err(e) if crate::files::is_missing(&e) => return Ok(FileRead::Missing),
         Err(e) => return Err(Error::io(path, e)),
-    };
-    if meta.is_dir() {
-        return Ok(None);
     }
-    let too_large = || {
-        Error::Config(format!(
-            "{} is larger than {} bytes",
-            path.display(),
-            MAX_FILE_BYTES
-        ))
+    let buf = match crate::files::read_capped_opt(path, MAX_FILE_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok(FileRead::Missing),
+        Err(Error::TooLarge(_)) => {
+            return Err(Error::Config(format!(
+                "{} is larger than {} bytes",
+                path.display(),
+                MAX_FILE_BYTES
+            )))
+        }
+        Err(e) => return Err(e),
     };
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if missing(&e) => return Ok(None),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let mut buf = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(path, e))?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+    Ok(FileRead::Text(String::from_utf8_lossy(&buf).into_owned()))
 }
 
 /// npm's local prefix: the nearest ancestor (or `cwd`) with `package.json` or
@@ -1343,6 +1354,42 @@ fn normalize_path(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn npmrc_and_cafile_that_cannot_be_read() {
+        use crate::files::testing::{make, quick, tmp, Bad, ALL};
+        for bad in ALL {
+            let dir = tmp(&format!("npmrc-{bad:?}"));
+            let proj = dir.join("p");
+            std::fs::create_dir_all(&proj).unwrap();
+            std::fs::write(proj.join("package.json"), "{}").unwrap();
+            make(&proj.join(".npmrc"), bad);
+            let r = quick(".npmrc", || {
+                NpmConfig::load_with(&proj, &HashMap::new(), None)
+            });
+            match bad {
+                // npm skips a directory where its config file would be.
+                Bad::Dir => assert!(r.is_ok()),
+                Bad::Big => assert_eq!(r.unwrap_err().code(), "ERR_PROV_CONFIG"),
+                _ => assert_eq!(r.unwrap_err().code(), "ERR_PROV_IO", "{bad:?}"),
+            }
+            // (Never opened for writing: that would wait for a reader of the FIFO.)
+            let _ = std::fs::remove_file(proj.join(".npmrc"));
+            let _ = std::fs::remove_dir_all(proj.join(".npmrc"));
+            std::fs::write(proj.join(".npmrc"), "cafile=./ca.pem\n").unwrap();
+            make(&proj.join("ca.pem"), bad);
+            let cfg = NpmConfig::load_with(&proj, &HashMap::new(), None).unwrap();
+            let e = quick("cafile", || cfg.ca_pems()).unwrap_err();
+            let want = if matches!(bad, Bad::Big) {
+                "ERR_PROV_CONFIG"
+            } else {
+                "ERR_PROV_IO"
+            };
+            assert_eq!(e.code(), want, "cafile {bad:?}: {e}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// A unique temporary directory, removed on drop.

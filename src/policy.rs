@@ -342,11 +342,32 @@ impl Config {
 
     /// `prov-native.config.json` in `dir`, else the `"prov-native"` key of its package.json,
     /// else defaults. An explicit `path` (relative to `dir`) must exist.
+    ///
+    /// Each file is read through [`crate::files`] (at most [`MAX_POLICY_BYTES`]); something
+    /// at one of these paths that is not a regular file (a directory, a FIFO, a device) is
+    /// `ERR_PROV_IO`, never skipped.
     pub fn load(dir: &Path, path: Option<&Path>) -> Result<Self> {
         // Errors name the file and say what it is: the policy, or the package.json read for it.
+        let relabel = |e: Error, label: &str| match e {
+            Error::Io { message, .. } => Error::Io {
+                path: label.to_string(),
+                message,
+            },
+            e => e,
+        };
+        let parse = |bytes: Vec<u8>, label: String| -> Result<Value> {
+            serde_json::from_slice(&bytes).map_err(|e| Error::json(label, e))
+        };
         let read = |p: &Path, label: String| -> Result<Value> {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::io(&label, e))?;
-            serde_json::from_str(&text).map_err(|e| Error::json(label, e))
+            let bytes =
+                crate::files::read_capped(p, MAX_POLICY_BYTES).map_err(|e| relabel(e, &label))?;
+            parse(bytes, label)
+        };
+        let read_opt = |p: &Path, label: String| -> Result<Option<Value>> {
+            crate::files::read_capped_opt(p, MAX_POLICY_BYTES)
+                .map_err(|e| relabel(e, &label))?
+                .map(|b| parse(b, label))
+                .transpose()
         };
         let at = |mut c: Config, file: &Path| {
             c.dir = file
@@ -365,23 +386,13 @@ impl Config {
             ));
         }
         let file = dir.join("prov-native.config.json");
-        if file.is_file() {
-            return Ok(at(
-                Self::from_value(
-                    read(&file, format!("policy file {}", file.display()))?,
-                    &file.display().to_string(),
-                )?,
-                &file,
-            ));
+        if let Some(v) = read_opt(&file, format!("policy file {}", file.display()))? {
+            return Ok(at(Self::from_value(v, &file.display().to_string())?, &file));
         }
         let pj = dir.join("package.json");
-        if pj.is_file() {
-            if let Some(v) = read(
-                &pj,
-                format!("{} (read for its \"prov-native\" policy)", pj.display()),
-            )?
-            .get("prov-native")
-            {
+        let label = format!("{} (read for its \"prov-native\" policy)", pj.display());
+        if let Some(doc) = read_opt(&pj, label)? {
+            if let Some(v) = doc.get("prov-native") {
                 return Ok(at(
                     Self::from_value(v.clone(), &format!("{} (\"prov-native\")", pj.display()))?,
                     &pj,
@@ -448,6 +459,9 @@ impl Config {
 
 /// The longest package name npm accepts.
 pub const MAX_NAME_LEN: usize = 214;
+
+/// Largest policy file (or package.json holding the policy) read.
+pub const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// `*` matches any run of characters; `@scope` alone matches the scope's packages. Any length
 /// (see [`wildcard`]): a long name is matched like any other, so a rule's `packages` or a
@@ -1640,6 +1654,40 @@ pub fn apply_exceptions(cfg: &Config, findings: &mut Vec<Finding>, now: jiff::Ti
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn policy_files_that_cannot_be_read_are_errors_not_defaults() {
+        use crate::files::testing::{code, make, quick, tmp, ALL};
+        for bad in ALL {
+            let dir = tmp(&format!("policy-{bad:?}"));
+            // Named with --config.
+            make(&dir.join("p.json"), bad);
+            let e =
+                quick("--config", || Config::load(&dir, Some(Path::new("p.json")))).unwrap_err();
+            assert_eq!(
+                e.code(),
+                code(bad, "ERR_PROV_TOO_LARGE"),
+                "--config {bad:?}: {e}"
+            );
+            // Found: prov-native.config.json, then package.json's "prov-native".
+            for file in ["prov-native.config.json", "package.json"] {
+                let d = dir.join(file.replace('.', "-"));
+                make(&d.join(file), bad);
+                let e = quick(file, || Config::load(&d, None)).unwrap_err();
+                assert_eq!(
+                    e.code(),
+                    code(bad, "ERR_PROV_TOO_LARGE"),
+                    "{file} {bad:?}: {e}"
+                );
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let e = quick("/dev/zero", || {
+            Config::load(Path::new("/"), Some(Path::new("/dev/zero")))
+        });
+        assert_eq!(e.unwrap_err().code(), "ERR_PROV_IO");
+    }
+
     #[test]
     fn a_reason_needs_a_visible_character() {
         for blank in [
@@ -1803,7 +1851,7 @@ mod rule_tests {
                 },
                 transparency_log: passed,
             },
-            provenance: p,
+            provenance: p.map(Box::new),
             ..Default::default()
         }
     }

@@ -398,6 +398,10 @@ impl Client {
                     .map_err(|e| Error::json(url.clone(), e)),
             };
         };
+        // Offline, a stored packument could not be revalidated: not read for nothing.
+        if self.offline {
+            return Err(Error::Network(format!("offline: not fetching {url}")));
+        }
         let key = format!("{accept}\n{url}");
         let cached = cache
             .get_packument(&key, MAX_PACKUMENT_BYTES as u64 + 1024)

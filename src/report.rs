@@ -113,9 +113,11 @@ pub struct Report {
     /// Integrity computed over the tarball bytes.
     pub tarball_integrity: Option<String>,
     pub published_at: Option<String>,
-    pub provenance: Option<Provenance>,
-    pub provenance_bundle: Option<BundleFacts>,
-    pub publish_attestation: Option<BundleFacts>,
+    // Boxed: most reports of a large tree have none of these, and a report is kept per
+    // package (inline, they made a report ~1.9 KB before any of its strings).
+    pub provenance: Option<Box<Provenance>>,
+    pub provenance_bundle: Option<Box<BundleFacts>>,
+    pub publish_attestation: Option<Box<BundleFacts>>,
     pub registry_signature: Option<RegistrySignature>,
     /// Where attestations came from (URL or file), if anywhere.
     pub attestations_source: Option<String>,

@@ -380,6 +380,33 @@ impl TrustMaterial {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn trust_files_that_cannot_be_read_are_refused_quickly() {
+        use crate::files::testing::{code, make, quick, tmp, ALL};
+        for bad in ALL {
+            let dir = tmp(&format!("trust-{bad:?}"));
+            let p = dir.join("t.json");
+            make(&p, bad);
+            let path = || Source::Path(p.display().to_string());
+            let e = quick("trustedRoot", || {
+                TrustMaterial::load(&path(), &Source::Default)
+            });
+            assert_eq!(
+                e.unwrap_err().code(),
+                code(bad, "ERR_PROV_TOO_LARGE"),
+                "{bad:?}"
+            );
+            let e = quick("npmKeys", || TrustMaterial::load(&Source::Default, &path()));
+            assert_eq!(
+                e.unwrap_err().code(),
+                code(bad, "ERR_PROV_TOO_LARGE"),
+                "{bad:?}"
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
     #[test]
     fn embedded_material_loads_and_ids_match() {
         let t = TrustMaterial::load(&Source::Default, &Source::Default).unwrap();

@@ -66,6 +66,9 @@ pub struct Context {
     pub cwd: PathBuf,
     pub client: Client,
     pub trust: Arc<TrustMaterial>,
+    /// What `npm config get registry` answered (or why not): asked once per context, not
+    /// once per package name of a tree.
+    npm_cli_registry: Arc<std::sync::OnceLock<std::result::Result<String, String>>>,
 }
 
 impl Context {
@@ -85,6 +88,7 @@ impl Context {
             client: Client::new(Arc::new(config))?,
             cwd,
             trust,
+            npm_cli_registry: Arc::default(),
         })
     }
 
@@ -96,7 +100,16 @@ impl Context {
         }
         match self.client.config().registry_for(name) {
             Some(r) => normalize_registry(&r),
-            None => npmrc::registry_from_npm_cli(&self.cwd),
+            None => self
+                .npm_cli_registry
+                .get_or_init(|| {
+                    npmrc::registry_from_npm_cli(&self.cwd).map_err(|e| match e {
+                        Error::Config(m) => m,
+                        e => e.to_string(),
+                    })
+                })
+                .clone()
+                .map_err(Error::Config),
         }
     }
 }
@@ -667,14 +680,14 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
                 merge(&mut r.checks.provenance, &mut seen.0);
                 if let Ok(mut f) = res {
                     // Reported once, at the top of the report.
-                    r.provenance = f.provenance.take();
-                    r.provenance_bundle = Some(f);
+                    r.provenance = f.provenance.take().map(Box::new);
+                    r.provenance_bundle = Some(Box::new(f));
                 }
             }
             Some(Kind::Publish) => {
                 merge(&mut r.checks.publish_attestation, &mut seen.1);
                 if let Ok(f) = res {
-                    r.publish_attestation = Some(f);
+                    r.publish_attestation = Some(Box::new(f));
                 }
             }
             None => {

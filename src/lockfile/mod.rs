@@ -46,7 +46,6 @@ mod yarn_classic;
 
 use crate::error::{Error, Result};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Largest lockfile read (bytes).
@@ -205,12 +204,19 @@ struct Parsed {
 
 /// The lockfile in `dir`, by npm's precedence (`npm-shrinkwrap.json`, `package-lock.json`), then
 /// `pnpm-lock.yaml`, `yarn.lock`, `bun.lock`. (`bun.lockb` is binary and not looked for;
-/// [`parse_file`] refuses it with an explanation.)
+/// [`parse_file`] refuses it with an explanation.) Whatever is at the first of these names
+/// counts, a regular file or not: one that cannot be read (a FIFO, a directory) is an error
+/// when it is read, never passed over for the next name.
 pub fn find(dir: &Path) -> Option<PathBuf> {
     LOCKFILE_NAMES
         .iter()
         .map(|f| dir.join(f))
-        .find(|p| p.is_file())
+        .find(|p| exists(p))
+}
+
+/// Something is at `p` (a dangling symlink too).
+pub(crate) fn exists(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok()
 }
 
 /// Read and parse a lockfile; the format comes from the file name, else from the content.
@@ -409,39 +415,67 @@ fn same_artifact(a: &LockedPackage, b: &LockedPackage) -> bool {
 /// at others) or an unpinned different `resolved` stay apart, so that each claim is checked.
 /// Paths are merged, flags merged as "present if any occurrence is present", metadata taken
 /// from the first occurrence that has it. Sorted by name, version, source.
-fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
+///
+/// Positions are sorted (stably: first-seen order within a key), not packages moved through
+/// a map keyed by copies of their names: a lockfile can hold a million entries.
+fn dedupe(mut pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
     type Group = (LockedPackage, u8);
-    let mut map: BTreeMap<(String, String, Source), Vec<Group>> = BTreeMap::new();
-    for p in pkgs {
-        let key = (p.name.clone(), p.version.clone(), p.source.clone());
-        let m = mask_of(&p);
-        let groups = map.entry(key).or_default();
-        let Some((e, em)) = groups.iter_mut().find(|(e, _)| same_artifact(e, &p)) else {
-            groups.push((p, m));
-            continue;
-        };
-        *em |= m;
-        e.paths.extend(p.paths);
-        e.bundled &= p.bundled;
-        e.checksum = e.checksum.take().or(p.checksum);
-        e.resolved = e.resolved.take().or(p.resolved);
-        e.alias = e.alias.take().or(p.alias);
-        e.has_install_script = match (e.has_install_script, p.has_install_script) {
-            (Some(a), Some(b)) => Some(a || b),
-            (a, b) => a.or(b),
-        };
+    fn key(p: &LockedPackage) -> (&str, &str, &Source) {
+        (&p.name, &p.version, &p.source)
     }
-    map.into_values()
-        .flatten()
-        .map(|(mut p, m)| {
+    let mut order: Vec<usize> = (0..pkgs.len()).collect();
+    order.sort_by(|&a, &b| match (pkgs.get(a), pkgs.get(b)) {
+        (Some(x), Some(y)) => key(x).cmp(&key(y)),
+        _ => std::cmp::Ordering::Equal,
+    });
+    // Where each key's run of positions ends.
+    let mut ends = Vec::new();
+    for (i, w) in order.windows(2).enumerate() {
+        if let (Some(a), Some(b)) = (pkgs.get(w[0]), pkgs.get(w[1])) {
+            if key(a) != key(b) {
+                ends.push(i + 1);
+            }
+        }
+    }
+    ends.push(order.len());
+    let mut out = Vec::with_capacity(pkgs.len());
+    let mut start = 0;
+    for end in ends {
+        let mut groups: Vec<Group> = Vec::new();
+        for &i in order.get(start..end).unwrap_or_default() {
+            let Some(slot) = pkgs.get_mut(i) else {
+                continue;
+            };
+            let p = std::mem::replace(slot, LockedPackage::new("", "", Source::Registry));
+            let m = mask_of(&p);
+            let Some((e, em)) = groups.iter_mut().find(|(e, _)| same_artifact(e, &p)) else {
+                groups.push((p, m));
+                continue;
+            };
+            *em |= m;
+            e.paths.extend(p.paths);
+            e.bundled &= p.bundled;
+            e.checksum = e.checksum.take().or(p.checksum);
+            e.resolved = e.resolved.take().or(p.resolved);
+            e.alias = e.alias.take().or(p.alias);
+            e.has_install_script = match (e.has_install_script, p.has_install_script) {
+                (Some(a), Some(b)) => Some(a || b),
+                (a, b) => a.or(b),
+            };
+        }
+        start = end;
+        for (mut p, m) in groups {
             set_flags(&mut p, m);
             // Paths in first-seen order, each once (linear: a hostile lockfile may repeat one
             // name@version a million times).
-            let mut seen = std::collections::HashSet::with_capacity(p.paths.len());
-            p.paths.retain(|x| seen.insert(x.clone()));
-            p
-        })
-        .collect()
+            if p.paths.len() > 1 {
+                let mut seen = std::collections::HashSet::with_capacity(p.paths.len());
+                p.paths.retain(|x| seen.insert(x.clone()));
+            }
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Split `name@range` (scoped names keep their leading `@`).
@@ -484,10 +518,14 @@ pub(crate) fn registry_tarball_version(url: &str, name: &str) -> Option<String> 
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
     let path = rest.split(['#', '?']).next()?;
-    let path = path
-        .replace("%2f", "/")
-        .replace("%2F", "/")
-        .replace("%40", "@");
+    let path: std::borrow::Cow<str> = if path.contains('%') {
+        path.replace("%2f", "/")
+            .replace("%2F", "/")
+            .replace("%40", "@")
+            .into()
+    } else {
+        path.into()
+    };
     let base = name.rsplit('/').next()?;
     let file = if let Some(i) = path.find(&format!("/{name}/-/")) {
         &path[i + name.len() + 4..]
@@ -563,6 +601,23 @@ pub(crate) fn source_of(resolved: &str, name: &str) -> Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lockfile_that_cannot_be_read_is_an_error_found_or_named() {
+        use crate::files::testing::{code, make, quick, tmp, ALL};
+        for bad in ALL {
+            let dir = tmp(&format!("lockfile-{bad:?}"));
+            let p = dir.join("package-lock.json");
+            make(&p, bad);
+            // Found first by name, not passed over for the next lockfile name.
+            std::fs::write(dir.join("yarn.lock"), "# yarn lockfile v1\n").unwrap();
+            assert_eq!(find(&dir).as_deref(), Some(p.as_path()));
+            let e = quick("parse_file", || parse_file(&p)).unwrap_err();
+            assert_eq!(e.code(), code(bad, "ERR_PROV_TOO_LARGE"), "{bad:?}: {e}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 
     #[test]
     fn sources() {

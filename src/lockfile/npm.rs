@@ -20,18 +20,34 @@ use super::{
     LockedPackage, Parsed, Source,
 };
 use crate::error::{Error, Result};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Deepest v1 `dependencies` nesting (serde_json stops at 128 JSON levels anyway).
 const MAX_V1_DEPTH: usize = 64;
 
+/// The top level, its two trees left unparsed until `lockfileVersion` says which is read (a
+/// v2 lockfile carries both; the v1 tree is never built for it).
+#[derive(Deserialize)]
+struct Doc<'a> {
+    #[serde(rename = "lockfileVersion")]
+    lockfile_version: Option<Value>,
+    #[serde(borrow)]
+    packages: Option<&'a RawValue>,
+    #[serde(borrow)]
+    dependencies: Option<&'a RawValue>,
+}
+
 pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| Error::json(what, e))?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| Error::json(what, "a package-lock is a JSON object"))?;
-    let version = match obj.get("lockfileVersion") {
+    if !text.trim_start().starts_with('{') {
+        return Err(Error::json(what, "a package-lock is a JSON object"));
+    }
+    let doc: Doc = serde_json::from_str(text).map_err(|e| Error::json(what, e))?;
+    let version = match &doc.lockfile_version {
         Some(v) => v.as_u64().ok_or_else(|| {
             Error::json(
                 what,
@@ -51,11 +67,9 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
             ))
         }
     };
-    let (packages, workspaces) = match obj.get("packages") {
+    let (packages, workspaces) = match doc.packages {
         Some(p) if version >= 2 => {
-            let p = p
-                .as_object()
-                .ok_or_else(|| Error::json(what, "\"packages\" is not an object"))?;
+            let p: Packages = serde_json::from_str(p.get()).map_err(|e| Error::json(what, e))?;
             v2(p, what)?
         }
         None if version == 3 => {
@@ -63,7 +77,8 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         }
         _ => {
             let mut out = Vec::new();
-            if let Some(d) = obj.get("dependencies") {
+            if let Some(d) = doc.dependencies {
+                let d: Value = serde_json::from_str(d.get()).map_err(|e| Error::json(what, e))?;
                 let d = d
                     .as_object()
                     .ok_or_else(|| Error::json(what, "\"dependencies\" is not an object"))?;
@@ -89,8 +104,7 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 /// The root's `workspaces`: an array of globs or `{ "packages": [...] }`.
-fn workspace_globs(root: Option<&Value>) -> Vec<String> {
-    let w = root.and_then(|r| r.get("workspaces"));
+fn workspace_globs(w: Option<&Value>) -> Vec<String> {
     let arr = w
         .and_then(Value::as_array)
         .or_else(|| w.and_then(|w| w.get("packages")).and_then(Value::as_array));
@@ -103,9 +117,248 @@ fn workspace_globs(root: Option<&Value>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn v2(packages: &Map<String, Value>, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>)> {
+/// A v2/v3 `packages` entry: only the fields read here, strings borrowed from the text where
+/// they have no escapes. As with a `Value` read, a field of another type than expected counts
+/// as absent; every other field is skipped without being built.
+#[derive(Default)]
+struct Entry<'a> {
+    /// The value is a JSON object (anything else is an error, reported with its key).
+    object: bool,
+    name: Option<Cow<'a, str>>,
+    version: Option<Cow<'a, str>>,
+    resolved: Option<Cow<'a, str>>,
+    integrity: Option<Cow<'a, str>>,
+    link: bool,
+    dev: bool,
+    optional: bool,
+    dev_optional: bool,
+    in_bundle: bool,
+    has_install_script: Option<bool>,
+    workspaces: Option<Value>,
+}
+
+impl<'a> Entry<'a> {
+    fn name(&self) -> Option<String> {
+        self.name.as_deref().map(str::to_string)
+    }
+}
+
+/// A field value whose type decides whether it is used.
+enum Loose<'a> {
+    Str(Cow<'a, str>),
+    Bool(bool),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Loose<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Loose<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Str(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Str(Cow::Owned(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'a> Loose<'a> {
+    fn str(self) -> Option<Cow<'a, str>> {
+        match self {
+            Loose::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn bool(self) -> Option<bool> {
+        match self {
+            Loose::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entry<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entry<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a package entry")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut e = Entry {
+                    object: true,
+                    ..Entry::default()
+                };
+                // Duplicate fields: the last one counts, as in a `Value`.
+                while let Some(k) = a.next_key::<Loose>()? {
+                    let Loose::Str(k) = k else {
+                        a.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    match k.as_ref() {
+                        "name" => e.name = a.next_value::<Loose>()?.str(),
+                        "version" => e.version = a.next_value::<Loose>()?.str(),
+                        "resolved" => e.resolved = a.next_value::<Loose>()?.str(),
+                        "integrity" => e.integrity = a.next_value::<Loose>()?.str(),
+                        "link" => e.link = a.next_value::<Loose>()?.bool().unwrap_or(false),
+                        "dev" => e.dev = a.next_value::<Loose>()?.bool().unwrap_or(false),
+                        "optional" => e.optional = a.next_value::<Loose>()?.bool().unwrap_or(false),
+                        "devOptional" => {
+                            e.dev_optional = a.next_value::<Loose>()?.bool().unwrap_or(false)
+                        }
+                        "inBundle" => {
+                            e.in_bundle = a.next_value::<Loose>()?.bool().unwrap_or(false)
+                        }
+                        "hasInstallScript" => {
+                            e.has_install_script = a.next_value::<Loose>()?.bool()
+                        }
+                        "workspaces" => e.workspaces = Some(a.next_value::<Value>()?),
+                        _ => {
+                            a.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(e)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Entry::default())
+            }
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                _: &'de str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(Entry::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `packages` map, in key order (as a `serde_json::Map` iterates), the last of duplicate
+/// keys kept. At most [`super::MAX_ENTRIES`] entries are read.
+struct Packages<'a>(Vec<(Cow<'a, str>, Entry<'a>)>);
+
+impl<'de> Deserialize<'de> for Packages<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Packages<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"packages\" to be an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = a.next_key::<Loose>()? {
+                    let Loose::Str(k) = k else {
+                        return Err(de::Error::custom("a package key that is not a string"));
+                    };
+                    if v.len() >= super::MAX_ENTRIES {
+                        return Err(de::Error::custom(format_args!(
+                            "more than {} package entries",
+                            super::MAX_ENTRIES
+                        )));
+                    }
+                    v.push((k, a.next_value::<Entry>()?));
+                }
+                // Stable: of equal keys, the last read is last; keep that one.
+                v.sort_by(|x, y| x.0.cmp(&y.0));
+                let mut out: Vec<(Cow<'de, str>, Entry<'de>)> = Vec::with_capacity(v.len());
+                for (k, e) in v {
+                    match out.last_mut() {
+                        Some(last) if last.0 == k => *last = (k, e),
+                        _ => out.push((k, e)),
+                    }
+                }
+                Ok(Packages(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>)> {
+    let packages = packages.0;
     check_entries(packages.len(), what)?;
-    let globs = workspace_globs(packages.get(""));
+    let get = |key: &str| -> Option<&Entry> {
+        packages
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .and_then(|i| packages.get(i))
+            .map(|(_, e)| e)
+    };
+    let globs = workspace_globs(get("").and_then(|r| r.workspaces.as_ref()));
     let is_workspace = |key: &str| {
         let mut hit = false;
         for g in &globs {
@@ -120,17 +373,18 @@ fn v2(packages: &Map<String, Value>, what: &str) -> Result<(Vec<LockedPackage>, 
         hit
     };
     let link_targets: HashSet<&str> = packages
-        .values()
-        .filter(|e| flag(e, "link"))
-        .filter_map(|e| e.get("resolved").and_then(Value::as_str))
+        .iter()
+        .filter(|(_, e)| e.link)
+        .filter_map(|(_, e)| e.resolved.as_deref())
         .collect();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(packages.len());
     let mut workspaces = Vec::new();
-    for (key, e) in packages {
+    for (key, e) in &packages {
+        let key: &str = key;
         if key.is_empty() {
             continue;
         }
-        if !e.is_object() {
+        if !e.object {
             return Err(Error::json(
                 what,
                 format!("packages[{key:?}] is not an object"),
@@ -142,43 +396,51 @@ fn v2(packages: &Map<String, Value>, what: &str) -> Result<(Vec<LockedPackage>, 
             .map(|i| &key[i + "node_modules/".len()..]);
         let Some(install_name) = installed_at else {
             if is_workspace(key) {
-                workspaces.push(key.clone());
-            } else if !link_targets.contains(key.as_str()) {
+                workspaces.push(key.to_string());
+            } else if !link_targets.contains(key) {
                 // A local directory nothing links to: report it where it is.
-                let name = s(e, "name").unwrap_or_else(|| last_name(key).to_string());
+                let name = e.name().unwrap_or_else(|| last_name(key).to_string());
                 let mut p = LockedPackage::new(
                     &name,
-                    &s(e, "version").unwrap_or_default(),
-                    Source::Link { path: key.clone() },
+                    e.version.as_deref().unwrap_or_default(),
+                    Source::Link {
+                        path: key.to_string(),
+                    },
                 );
-                p.paths.push(key.clone());
+                p.paths.push(key.to_string());
                 out.push(p);
             }
             continue;
         };
         let install_name = last_name(install_name);
-        if flag(e, "link") {
-            let target = s(e, "resolved").unwrap_or_default();
-            if is_workspace(&target) && !target.contains("node_modules/") {
+        if e.link {
+            let target = e.resolved.as_deref().unwrap_or_default();
+            if is_workspace(target) && !target.contains("node_modules/") {
                 continue;
             }
-            let t = packages.get(&target);
+            let t = get(target);
             let name = t
-                .and_then(|t| s(t, "name"))
+                .and_then(Entry::name)
                 .unwrap_or_else(|| install_name.to_string());
-            let version = t.and_then(|t| s(t, "version")).unwrap_or_default();
-            let mut p = LockedPackage::new(&name, &version, Source::Link { path: target });
+            let version = t.and_then(|t| t.version.as_deref()).unwrap_or_default();
+            let mut p = LockedPackage::new(
+                &name,
+                version,
+                Source::Link {
+                    path: target.to_string(),
+                },
+            );
             if name != install_name {
                 p.alias = Some(install_name.to_string());
             }
             flags(&mut p, e);
-            p.paths.push(key.clone());
+            p.paths.push(key.to_string());
             out.push(p);
             continue;
         }
-        let name = s(e, "name").unwrap_or_else(|| install_name.to_string());
-        let mut version = s(e, "version").unwrap_or_default();
-        let resolved = s(e, "resolved");
+        let name = e.name().unwrap_or_else(|| install_name.to_string());
+        let mut version = e.version.as_deref().unwrap_or_default().to_string();
+        let resolved = e.resolved.as_deref().map(str::to_string);
         let source = match &resolved {
             Some(r) => source_of(r, &name),
             None => Source::Registry,
@@ -195,21 +457,21 @@ fn v2(packages: &Map<String, Value>, what: &str) -> Result<(Vec<LockedPackage>, 
         if name != install_name {
             p.alias = Some(install_name.to_string());
         }
-        p.integrity = s(e, "integrity");
+        p.integrity = e.integrity.as_deref().map(str::to_string);
         p.resolved = resolved;
         flags(&mut p, e);
-        p.bundled = flag(e, "inBundle");
-        p.has_install_script = e.get("hasInstallScript").and_then(Value::as_bool);
-        p.paths.push(key.clone());
+        p.bundled = e.in_bundle;
+        p.has_install_script = e.has_install_script;
+        p.paths.push(key.to_string());
         out.push(p);
     }
     Ok((out, workspaces))
 }
 
-fn flags(p: &mut LockedPackage, e: &Value) {
-    p.dev = flag(e, "dev");
-    p.optional = flag(e, "optional");
-    p.dev_optional = flag(e, "devOptional");
+fn flags(p: &mut LockedPackage, e: &Entry) {
+    p.dev = e.dev;
+    p.optional = e.optional;
+    p.dev_optional = e.dev_optional;
 }
 
 fn v1(
@@ -374,6 +636,40 @@ mod tests {
     }
 
     #[test]
+    fn entries_read_as_a_json_value_reads_them() {
+        // SYNTHETIC: duplicate keys (the last counts), fields of unexpected types (absent),
+        // escapes, nested fields that are skipped, a workspace glob with a negation.
+        let text = r#"{"lockfileVersion": 3, "packages": {
+            "": {"workspaces": {"packages": ["pk/*", "!pk/x"]}},
+            "pk/a": {"name": "a", "version": "1.0.0"},
+            "node_modules/a": {"link": true, "resolved": "pk/a"},
+            "node_modules/b": {"version": "9.9.9"},
+            "node_modules/b": {"version": "1.0.1", "name": 5, "dev": true, "dev": false,
+                "optional": "yes", "hasInstallScript": true, "inBundle": 1,
+                "resolved": "https://registry.npm.example/b/-/b-1.0.1.tgz",
+                "integrity": "sha512-\u0041A==", "engines": {"node": [">=1", {"x": null}]}},
+            "node_modules/@s/c": {"name": "real", "version": "npm:x",
+                "resolved": "https://registry.npm.example/real/-/real-3.0.0.tgz"}
+        }}"#;
+        let p = parse(text, "t").unwrap();
+        assert_eq!(p.workspaces, vec!["pk/a".to_string()]);
+        let by = |n: &str| p.packages.iter().find(|x| x.name == n).unwrap();
+        let b = by("b");
+        assert_eq!(b.version, "1.0.1");
+        assert!(!b.dev && !b.optional && !b.bundled);
+        assert_eq!(b.has_install_script, Some(true));
+        assert_eq!(b.integrity.as_deref(), Some("sha512-AA=="));
+        assert_eq!(p.packages.iter().filter(|x| x.name == "b").count(), 1);
+        let c = by("real");
+        assert_eq!(
+            (c.version.as_str(), c.alias.as_deref()),
+            ("3.0.0", Some("@s/c"))
+        );
+        // A workspace link is the project's own code, not a package.
+        assert!(p.packages.iter().all(|x| x.name != "a"));
+    }
+
+    #[test]
     fn unknown_versions_and_shapes() {
         for (text, want) in [
             (
@@ -387,6 +683,12 @@ mod tests {
                 r#"{"lockfileVersion": 3, "packages": {"node_modules/a": 1}}"#,
                 "not an object",
             ),
+            (
+                r#"{"lockfileVersion": 3, "packages": {"node_modules/a": [{}]}}"#,
+                "not an object",
+            ),
+            (r#"{"lockfileVersion": 3, "packages": []}"#, "object"),
+            (r#"[{"lockfileVersion": 3}]"#, "JSON object"),
             (
                 r#"{"lockfileVersion": 1, "dependencies": {"a": {"dependencies": 5}}}"#,
                 "not an object",
