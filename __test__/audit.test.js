@@ -16,7 +16,7 @@ const { startRegistry } = require('./registry')
 const { tmpdir, rejectsWith, project, fixture } = require('./helpers')
 const { sarif, table } = require('../bin/format')
 
-const DATA = path.resolve(__dirname, '../../shared/data')
+const DATA = path.resolve(__dirname, '../testdata/data')
 
 let reg
 before(async () => { reg = await startRegistry() })

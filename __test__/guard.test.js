@@ -16,7 +16,7 @@ const pn = require('..')
 const { startRegistry } = require('./registry')
 const { tmpdir, project, rejectsWith, makeTgz, sri } = require('./helpers')
 
-const DATA = path.resolve(__dirname, '../../shared/data')
+const DATA = path.resolve(__dirname, '../testdata/data')
 const BIN = path.join(__dirname, '..', 'bin', 'prov-native.js')
 const run = promisify(execFile)
 
@@ -124,7 +124,7 @@ test('provenanceRegression: a release without provenance after one with verified
 test('provenanceRegression: the earlier provenance must verify, not just be advertised', async () => {
   // SYNTHETIC: sigstore@5.0.0's attestations replaced by tuf-js@1.0.0's (valid bundles about
   // another package). The regression is then not claimed as verified: a warning says why.
-  const other = JSON.parse(fs.readFileSync(path.join(__dirname, '../../shared/fixtures/attestations/tuf-js-1.0.0.json'), 'utf8'))
+  const other = JSON.parse(fs.readFileSync(path.join(__dirname, '../testdata/fixtures/attestations/tuf-js-1.0.0.json'), 'utf8'))
   const bad = await startRegistry({ overrides: { sigstore: addUnattestedRelease }, attestationOverrides: { 'sigstore@5.0.0': other } })
   try {
     const dir = project(bad, ['sigstore@5.0.1'])

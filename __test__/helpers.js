@@ -1,7 +1,7 @@
 'use strict'
 
 // Shared test helpers: fixture access and bundle tampering. Fixtures are the real data in
-// ../shared/fixtures (see its README); a missing fixture fails the test, it never skips.
+// testdata/fixtures (see its README); a missing fixture fails the test, it never skips.
 
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')

@@ -5,7 +5,7 @@
 // test that started it.
 //
 // The lockfiles written here are SYNTHETIC (labelled so), except the real jellyfin-web lockfile
-// from ../shared/data, which is copied and read as it is.
+// from testdata/data, which is copied and read as it is.
 
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -20,7 +20,7 @@ const { startRegistry } = require('./registry')
 const { tmpdir, project, rejectsWith } = require('./helpers')
 
 const BIN = path.join(__dirname, '..', 'bin', 'prov-native.js')
-const JELLYFIN = path.resolve(__dirname, '../../shared/data/lockfiles/npm-v3/jellyfin-web')
+const JELLYFIN = path.resolve(__dirname, '../testdata/data/lockfiles/npm-v3/jellyfin-web')
 const byName = (result) => Object.fromEntries(result.packages.map((r) => [`${r.name}@${r.version}`, r]))
 
 let reg

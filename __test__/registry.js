@@ -2,7 +2,7 @@
 
 // A fake npm registry for the prov-native tests, listening on 127.0.0.1.
 //
-// Everything it serves comes from the real fixture set in /work/shared/fixtures
+// Everything it serves comes from the real fixture set in testdata/fixtures
 // (README.md there explains every file). Packuments for the packages that have
 // fixture tarballs are assembled from those tarballs, the registry-signature
 // tuples and the attestation fixtures; the three fixture packuments are served
@@ -26,13 +26,13 @@ const CORGI = 'application/vnd.npm.install-v1+json'
 function fixturesDir () {
   return process.env.PROV_FIXTURES
     ? path.resolve(process.env.PROV_FIXTURES)
-    : path.resolve(__dirname, '../../shared/fixtures')
+    : path.resolve(__dirname, '../testdata/fixtures')
 }
 
 function fixtureError (dir, what) {
   return new Error(
     `prov-native test registry: ${what} (fixtures directory: ${dir}). ` +
-    'Set PROV_FIXTURES to the fixtures directory, or put it at ../../shared/fixtures relative to __test__/.'
+    'The fixtures are in testdata/fixtures (PROV_FIXTURES overrides the directory).'
   )
 }
 

@@ -1,6 +1,6 @@
 'use strict'
 
-// `npm run bench:audit`: audit the jellyfin-web lockfile (../shared/data/lockfiles/npm-v3) against a
+// `npm run bench:audit`: audit the jellyfin-web lockfile (testdata/data/lockfiles/npm-v3) against a
 // loopback registry (benchmark/synthetic/registry.js) where every registry package version carries
 // a registry signature and a full attestation pair (SLSA provenance + npm publish attestation)
 // from a SYNTHETIC Sigstore instance (benchmark/synthetic/sigstore.js; cached in

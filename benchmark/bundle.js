@@ -3,7 +3,7 @@
 // verifyBundle vs @sigstore/verify 3.x on the same real npm bundles and trusted root, offline,
 // in one run. Prints per-bundle times and the ratio.
 //
-//   npm run bench                 (needs ../shared/fixtures beside the project, or PROV_FIXTURES)
+//   npm run bench                 (fixtures in testdata/fixtures, or PROV_FIXTURES)
 //   BENCH_ROUNDS=50 npm run bench
 //
 // Both sides verify signature, certificate chain, SCTs and the transparency log entry; the

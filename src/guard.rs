@@ -2186,7 +2186,7 @@ mod tests {
 
     fn data(rel: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data")
+            .join("testdata/data")
             .join(rel)
     }
 

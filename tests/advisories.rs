@@ -1,4 +1,4 @@
-//! Malware advisories on real data (../shared/data): ossf/malicious-packages OSV records and
+//! Malware advisories on real data (testdata/data): ossf/malicious-packages OSV records and
 //! their withdrawn false positives, GitHub advisories with ECOSYSTEM ranges, the compact OSV
 //! index, leitwacht dependency-confusion records, and the Shai-Hulud incident lists; plus zips
 //! built here (same records, too many entries, oversized entries, garbage).
@@ -14,7 +14,7 @@ use std::time::Instant;
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p

@@ -1,4 +1,4 @@
-//! Every fixture in `../shared/fixtures` with a verdict reaches that verdict.
+//! Every fixture in `testdata/fixtures` with a verdict reaches that verdict.
 //! The fixtures are real public data (see their README); missing data fails the test.
 
 use prov_native::attestation::{self, Target};
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 fn fixtures() -> PathBuf {
     let dir = std::env::var("PROV_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"));
     assert!(
         dir.join("index.json").is_file(),
         "fixtures not found at {}",

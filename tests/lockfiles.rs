@@ -1,8 +1,8 @@
-//! Every lockfile format, on the real lockfiles in ../shared/data/lockfiles and on lockfiles the
+//! Every lockfile format, on the real lockfiles in testdata/data/lockfiles and on lockfiles the
 //! real package managers wrote for a small project (embedded at the end of this file).
 //!
 //! How the expected figures were established, independently of this parser (scratch copies
-//! under /tmp; nothing run in ../shared):
+//! under /tmp; nothing run in testdata):
 //! - npm v1/v2/v3: `npm ls --all --long --package-lock-only --json` (npm 11.19.1), walking every
 //!   occurrence for `path`, `name`, `version`, `integrity`, `dev`/`optional`/`devOptional`:
 //!   install paths = 1,438 / 1,451 / 5 / 1,307 / 1,846; distinct name@version = 1,206 / 1,220 /
@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p

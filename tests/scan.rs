@@ -1,7 +1,7 @@
 //! Tarball reading and static signals.
 //!
-//! Real data: the benign tarballs in `../shared/fixtures/tarballs` and the packuments in
-//! `../shared/fixtures/packuments`. Malicious inputs are all SYNTHETIC: built in memory here,
+//! Real data: the benign tarballs in `testdata/fixtures/tarballs` and the packuments in
+//! `testdata/fixtures/packuments`. Malicious inputs are all SYNTHETIC: built in memory here,
 //! reproducing the documented shape of real attacks (no real malware is stored anywhere in this
 //! project, and no package code is ever executed — the scanner only reads text).
 
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 fn shared(sub: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("testdata/fixtures")
         .join(sub);
     assert!(p.is_dir(), "fixtures missing: {}", p.display());
     p

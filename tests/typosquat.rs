@@ -1,4 +1,4 @@
-//! Typosquatting detector, measured on real data (../shared/data): the malicious names near a
+//! Typosquatting detector, measured on real data (testdata/data): the malicious names near a
 //! popular name, the popular list itself, the withdrawn (false-positive) advisories, and the
 //! names of real lockfiles. Figures are printed (`--nocapture`) and floors asserted.
 
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p

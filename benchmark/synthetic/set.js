@@ -23,7 +23,7 @@ const path = require('node:path')
 const { performance } = require('node:perf_hooks')
 const { createInstance, tgz, GENERATOR } = require('./sigstore')
 
-const DEFAULT_LOCKFILE = path.resolve(__dirname, '../../../shared/data/lockfiles/npm-v3/jellyfin-web/package-lock.json')
+const DEFAULT_LOCKFILE = path.resolve(__dirname, '../../testdata/data/lockfiles/npm-v3/jellyfin-web/package-lock.json')
 const CACHE_ROOT = process.env.SYNTHETIC_CACHE_DIR || path.join(__dirname, '.cache')
 const BASE_TIME = Date.parse('2025-03-01T00:00:00Z')
 

@@ -9,7 +9,7 @@
 //! | bun | `bun.lock` (JSONC: trailing commas) | `jsonc-parser` (`bun.rs`) |
 //! | none | `node_modules/**/package.json` | `serde_json` (`node_modules.rs`) |
 //!
-//! Why these crates (measured on the real lockfiles in `shared/data/lockfiles`, release build,
+//! Why these crates (measured on the real lockfiles in `testdata/data/lockfiles`, release build,
 //! 2 cores; inputs are untrusted, so hostile inputs were measured too):
 //! - YAML: `saphyr-parser` 0.3 events, built into values by `yaml.rs` with a depth bound.
 //!   On the 205 KB two-document pnpm lockfile: saphyr-parser events 10.6 ms, `yaml-rust2` 10 ms,
