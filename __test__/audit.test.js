@@ -474,8 +474,8 @@ test('audit: bad input is a coded rejection', async () => {
 })
 
 // Real lockfiles, every format, offline against an empty cache: every registry package is
-// reported (unverifiable), nothing aborts. Counts are checked in tests/lockfiles.rs.
-// Entry counts as the package managers' own readers give them (tests/lockfiles.rs says how).
+// reported (unverifiable), nothing aborts. Counts are checked in crates/core/tests/lockfiles.rs.
+// Entry counts as the package managers' own readers give them (crates/core/tests/lockfiles.rs says how).
 for (const [rel, entries] of Object.entries({
   'npm-v1/uptime-kuma': 1206,
   'npm-v2/uptime-kuma': 1220,

@@ -7,13 +7,14 @@
 //! `pattern`); a keyword it does not know fails the test, so the schema cannot outgrow it
 //! unnoticed.
 
-use prov_native::policy::{Config, COMMON_OPTIONS, RULES, RULE_OPTIONS};
+use prov_native_core::policy::{Config, COMMON_OPTIONS, RULES, RULE_OPTIONS};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+/// The repository's root (the schema and README are the addon package's).
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn schema() -> Value {

@@ -5,15 +5,15 @@
 //! reproducing the documented shape of real attacks (no real malware is stored anywhere in this
 //! project, and no package code is ever executed — the scanner only reads text).
 
-use prov_native::error::Error;
-use prov_native::lockfile::{LockedPackage, Source};
-use prov_native::policy::{self, Config, Inputs, Level, TarballHooks};
-use prov_native::report::Report;
-use prov_native::scan::{
+use prov_native_core::error::Error;
+use prov_native_core::lockfile::{LockedPackage, Source};
+use prov_native_core::npm::tarball::{read, Limits, Package};
+use prov_native_core::policy::{self, Config, Inputs, Level, TarballHooks};
+use prov_native_core::report::Report;
+use prov_native_core::signals::scan::{
     install_scripts, manifest_confusion, manifest_confusion_package, scan_code, unread_files,
     Finding, Signal,
 };
-use prov_native::tarball::{read, Limits, Package};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 fn shared(sub: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fixtures")
+        .join("../../testdata/fixtures")
         .join(sub);
     assert!(p.is_dir(), "fixtures missing: {}", p.display());
     p

@@ -12,16 +12,16 @@
 //! Usage and configuration errors are returned as `Err`; everything about the package itself
 //! (network failures included) lands in the report.
 
-use crate::attestation::{self, Entry, Kind, Target};
-use crate::bundle;
+use crate::config::npmrc::{self, NpmConfig};
+use crate::config::trust::{parse_npm_keys, NpmKey, TrustMaterial};
 use crate::error::{Error, Result};
-use crate::integrity::{self, Algorithm, Integrity};
-use crate::npmrc::{self, NpmConfig};
-use crate::registry::{Client, Fetched, DEFAULT_MAX_TARBALL_BYTES};
-use crate::registry_sig;
+use crate::net::registry::{Client, Fetched, DEFAULT_MAX_TARBALL_BYTES};
+use crate::npm::integrity::{self, Algorithm, Integrity};
+use crate::npm::spec;
 use crate::report::{CheckState, Problem, RegistrySignature, Report};
-use crate::spec;
-use crate::trust::{parse_npm_keys, NpmKey, TrustMaterial};
+use crate::sigstore::attestation::{self, Entry, Kind, Target};
+use crate::sigstore::bundle;
+use crate::sigstore::registry_sig;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -544,7 +544,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             let res = match (&source, &advertised) {
                 (None, Some(url)) => ctx
                     .client
-                    .get_json(url, crate::registry::MAX_SMALL_JSON_BYTES)
+                    .get_json(url, crate::net::registry::MAX_SMALL_JSON_BYTES)
                     .await
                     .map(|f| (f, url.clone())),
                 _ => ctx

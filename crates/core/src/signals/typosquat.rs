@@ -45,7 +45,7 @@ use once_cell::sync::Lazy;
 use serde::Serialize;
 use std::collections::HashMap;
 
-const EMBEDDED: &str = include_str!("../assets/popular-npm.tsv");
+const EMBEDDED: &str = include_str!("../../assets/popular-npm.tsv");
 
 /// How the name imitates its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

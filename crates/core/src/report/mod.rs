@@ -2,9 +2,9 @@
 //!
 //! Field names are a contract shared by the JS API and `--json` output.
 
-use crate::bundle::BundleFacts;
 use crate::error::Error;
-use crate::provenance::Provenance;
+use crate::sigstore::bundle::BundleFacts;
+use crate::sigstore::provenance::Provenance;
 use serde::Serialize;
 
 /// A reason the package is not (fully) verified.

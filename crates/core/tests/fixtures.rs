@@ -1,18 +1,20 @@
 //! Every fixture in `testdata/fixtures` with a verdict reaches that verdict.
 //! The fixtures are real public data (see their README); missing data fails the test.
 
-use prov_native::attestation::{self, Target};
-use prov_native::bundle::{self, VerifyOptions};
-use prov_native::integrity::{self, Algorithm};
-use prov_native::registry_sig;
-use prov_native::trust::{self, TrustMaterial};
+use prov_native_core::config::trust::{self, TrustMaterial};
+use prov_native_core::npm::integrity::{self, Algorithm};
+use prov_native_core::sigstore::attestation::{self, Target};
+use prov_native_core::sigstore::bundle::{self, VerifyOptions};
+use prov_native_core::sigstore::registry_sig;
 use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
     let dir = std::env::var("PROV_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"));
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
+        });
     assert!(
         dir.join("index.json").is_file(),
         "fixtures not found at {}",
@@ -60,7 +62,7 @@ fn target(idx: &Value, pkg: &str, entries: &[attestation::Entry]) -> Target {
     }
 }
 
-fn entries_of(file: &str) -> Result<Vec<attestation::Entry>, prov_native::Error> {
+fn entries_of(file: &str) -> Result<Vec<attestation::Entry>, prov_native_core::Error> {
     let docs = bundle::json_documents(&read(file), file)?;
     attestation::entries(docs)
 }

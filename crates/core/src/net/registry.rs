@@ -16,9 +16,9 @@
 //! - a host that failed [`UNREACHABLE_AFTER`] connections or timeouts in a row (no answer in
 //!   between) is only probed, once per [`PROBE_AFTER`], until it answers again.
 
+use crate::config::npmrc::{Auth, NpmConfig};
 use crate::error::{Error, Result};
-use crate::npmrc::{Auth, NpmConfig};
-use crate::spec::escaped_name;
+use crate::npm::spec::escaped_name;
 use serde_json::Value;
 
 use std::collections::HashMap;
@@ -98,7 +98,7 @@ pub struct Client {
     timeouts: Timeouts,
     /// Reachability by `host:port` (see the module documentation).
     hosts: Arc<Mutex<HashMap<String, HostState>>>,
-    packument_cache: Option<crate::cache::Cache>,
+    packument_cache: Option<crate::net::cache::Cache>,
     offline: bool,
 }
 
@@ -164,7 +164,7 @@ impl Client {
     }
 
     /// Keep packuments under `dir`, revalidated with ETag on the next fetch.
-    pub fn with_packument_cache(mut self, cache: crate::cache::Cache) -> Self {
+    pub fn with_packument_cache(mut self, cache: crate::net::cache::Cache) -> Self {
         self.packument_cache = Some(cache);
         self
     }

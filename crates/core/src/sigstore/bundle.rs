@@ -7,7 +7,7 @@
 //!    fields are the ones its media type has (as the bundle spec and sigstore-js's bundle
 //!    validation require; [`check_media_type`]) and that every inclusion proof carries a
 //!    checkpoint in the exact signed-note form, naming the proof's tree size and root hash
-//!    ([`crate::tlog::check_inclusion_proofs`]).
+//!    ([`crate::sigstore::tlog::check_inclusion_proofs`]).
 //! 3. Bind the artifact: its bytes, or a digest; given both, the digest must be the bytes'.
 //! 4. Choose the policy: a public key (given, or the npm key named by `publicKey.hint`)
 //!    for keyed bundles, the Fulcio chain of the trusted root for certificate bundles; options
@@ -15,15 +15,15 @@
 //!    trusted root valid at its integrated time.
 //! 5. `Verifier::verify`: certificate chain at the log's integrated time, SCT, DSSE or message
 //!    signature, tlog entry body vs the envelope, SET, inclusion proof and signed checkpoint,
-//!    artifact digest vs the in-toto subjects (inside [`crate::crypto::scoped`], so the SET it
+//!    artifact digest vs the in-toto subjects (inside [`crate::sigstore::crypto::scoped`], so the SET it
 //!    checks twice costs one verification).
 //! 6. For keyed npm bundles, the key must have been valid at the integrated time.
 //! 7. Read the facts (statement, signer, log entry) from the verified bundle.
 
+use crate::config::trust::{KeyUsage, TrustMaterial};
 use crate::error::{Error, Result};
-use crate::integrity::Algorithm;
-use crate::provenance::{self, Provenance};
-use crate::trust::{KeyUsage, TrustMaterial};
+use crate::npm::integrity::Algorithm;
+use crate::sigstore::provenance::{self, Provenance};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -72,10 +72,10 @@ pub fn parse_value(raw: Value) -> Result<ParsedBundle> {
     if !MEDIA_TYPES.contains(&media_type) {
         return Err(Error::BundleVersion(media_type.to_string()));
     }
-    let checkpoints = crate::tlog::checkpoints(&raw)?;
+    let checkpoints = crate::sigstore::tlog::checkpoints(&raw)?;
     let bundle = Bundle::deserialize(&raw).map_err(|e| Error::BundleParse(e.to_string()))?;
     check_media_type(media_type, &raw)?;
-    crate::tlog::check_inclusion_proofs(&bundle, &checkpoints)?;
+    crate::sigstore::tlog::check_inclusion_proofs(&bundle, &checkpoints)?;
     Ok(ParsedBundle { raw, bundle })
 }
 
@@ -314,7 +314,7 @@ pub fn verify_with_statement(
     // Step 3: given both, the digest must be the bytes' (never one of them silently ignored).
     if let (Some(bytes), Some((alg, d))) = (&opts.artifact, &opts.digest) {
         hash_algorithm(*alg)?;
-        let actual = crate::integrity::digest(bytes, *alg);
+        let actual = crate::npm::integrity::digest(bytes, *alg);
         if actual != *d {
             return Err(Error::IntegrityMismatch(format!(
                 "the artifact's {} is {}, the digest given is {}",
@@ -375,8 +375,10 @@ pub fn verify_with_statement(
             }
         };
         let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(spki));
-        let r = crate::crypto::scoped(|| trust.verifier.verify(artifact, &pb.bundle, &policy))
-            .map_err(Error::from_sigstore)?;
+        let r = crate::sigstore::crypto::scoped(|| {
+            trust.verifier.verify(artifact, &pb.bundle, &policy)
+        })
+        .map_err(Error::from_sigstore)?;
         (r, npm_key)
     } else {
         let mut policy = VerificationPolicy::any_identity();
@@ -386,8 +388,10 @@ pub fn verify_with_statement(
         if let Some(iss) = &opts.certificate_issuer {
             policy = policy.require_issuer(iss.as_str());
         }
-        let r = crate::crypto::scoped(|| trust.verifier.verify(artifact, &pb.bundle, &policy))
-            .map_err(Error::from_sigstore)?;
+        let r = crate::sigstore::crypto::scoped(|| {
+            trust.verifier.verify(artifact, &pb.bundle, &policy)
+        })
+        .map_err(Error::from_sigstore)?;
         (r, None)
     };
 
@@ -507,6 +511,13 @@ pub fn parse_digest(s: &str) -> Result<(Algorithm, Vec<u8>)> {
         .ok_or_else(|| Error::InvalidArg(format!("unsupported digest algorithm {alg:?}")))?;
     let bytes = hex::decode(hexd).map_err(|e| Error::InvalidArg(format!("digest hex: {e}")))?;
     Ok((alg, bytes))
+}
+
+/// The DER bytes of a PEM `PUBLIC KEY` (the key a keyed bundle is checked against).
+pub fn parse_public_key_pem(pem: &str) -> Result<Vec<u8>> {
+    sigstore_verify::types::DerPublicKey::from_pem(pem)
+        .map(|k| k.as_bytes().to_vec())
+        .map_err(|e| Error::InvalidArg(format!("publicKey: {e}")))
 }
 
 /// Split text holding one JSON document or JSON Lines into values.

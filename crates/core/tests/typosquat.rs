@@ -2,13 +2,13 @@
 //! popular name, the popular list itself, the withdrawn (false-positive) advisories, and the
 //! names of real lockfiles. Figures are printed (`--nocapture`) and floors asserted.
 
-use prov_native::typosquat::{osa, Detector};
+use prov_native_core::signals::typosquat::{osa, Detector};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/data")
+        .join("../../testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p
@@ -146,7 +146,7 @@ fn figures() {
         "pnpm-v9/vue-core/pnpm-lock.yaml",
         "bun/hono/bun.lock",
     ] {
-        let l = prov_native::lockfile::parse_file(&data(&format!("lockfiles/{rel}"))).unwrap();
+        let l = prov_native_core::lockfile::parse_file(&data(&format!("lockfiles/{rel}"))).unwrap();
         for p in l.packages {
             names.insert(p.name);
         }
@@ -317,7 +317,7 @@ fn real_lockfile_matches() {
         "pnpm-v5.4/vue-core/pnpm-lock.yaml",
         "bun/hono/bun.lock",
     ] {
-        let l = prov_native::lockfile::parse_file(&data(&format!("lockfiles/{rel}"))).unwrap();
+        let l = prov_native_core::lockfile::parse_file(&data(&format!("lockfiles/{rel}"))).unwrap();
         let mut seen = BTreeSet::new();
         for p in l.packages {
             if seen.insert(p.name.clone()) {

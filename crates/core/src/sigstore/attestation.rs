@@ -12,11 +12,11 @@
 //! 5. Provenance attestations are signed with a Fulcio certificate and name no key id.
 //! 6. The bundle verifies (see `bundle::verify`), bound to the sha512.
 
-use crate::bundle::{self, BundleFacts, VerifyOptions};
+use crate::config::trust::TrustMaterial;
 use crate::error::{Error, Result};
-use crate::integrity::Algorithm;
-use crate::provenance::{SLSA_V02, SLSA_V1};
-use crate::trust::TrustMaterial;
+use crate::npm::integrity::Algorithm;
+use crate::sigstore::bundle::{self, BundleFacts, VerifyOptions};
+use crate::sigstore::provenance::{SLSA_V02, SLSA_V1};
 use serde_json::Value;
 
 pub const PUBLISH_V01: &str = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1";
@@ -285,7 +285,7 @@ fn check(
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verified {
-    pub provenance: Option<crate::provenance::Provenance>,
+    pub provenance: Option<crate::sigstore::provenance::Provenance>,
     pub provenance_bundle: Option<BundleFacts>,
     pub publish_attestation: Option<BundleFacts>,
 }

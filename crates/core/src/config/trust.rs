@@ -17,8 +17,8 @@ use sigstore_verify::types::{DerPublicKey, SignatureBytes};
 use sigstore_verify::Verifier;
 use std::sync::Arc;
 
-const EMBEDDED_TRUSTED_ROOT: &str = include_str!("../assets/trusted_root.json");
-const EMBEDDED_NPM_KEYS: &str = include_str!("../assets/npm-keys.json");
+const EMBEDDED_TRUSTED_ROOT: &str = include_str!("../../assets/trusted_root.json");
+const EMBEDDED_NPM_KEYS: &str = include_str!("../../assets/npm-keys.json");
 
 /// Largest trust-material document accepted (bytes).
 const MAX_TRUST_JSON: usize = 8 * 1024 * 1024;

@@ -156,14 +156,14 @@ impl Error {
         }
     }
 
-    pub(crate) fn json(what: impl Into<String>, e: impl std::fmt::Display) -> Self {
+    pub fn json(what: impl Into<String>, e: impl std::fmt::Display) -> Self {
         Error::Json {
             what: what.into(),
             message: e.to_string(),
         }
     }
 
-    pub(crate) fn io(path: impl AsRef<std::path::Path>, e: impl std::fmt::Display) -> Self {
+    pub fn io(path: impl AsRef<std::path::Path>, e: impl std::fmt::Display) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
             message: e.to_string(),

@@ -7,8 +7,8 @@
 //! 3. The key must have been valid at the version's publish time (or now, when the packument
 //!    gives no time).
 
+use crate::config::trust::{KeyUsage, NpmKey};
 use crate::error::{Error, Result};
-use crate::trust::{KeyUsage, NpmKey};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use jiff::Timestamp;

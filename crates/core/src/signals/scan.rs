@@ -62,7 +62,7 @@
 //! What runs what ([`Contexts`]) is worked out once per package and shared by [`scan_code_in`]
 //! and [`unread_files_in`].
 
-use crate::tarball::{
+use crate::npm::tarball::{
     entry_points, normalize_rel, resolve_candidates, script_paths, Package, INSTALL_HOOKS,
 };
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};

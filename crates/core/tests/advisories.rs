@@ -5,7 +5,7 @@
 //!
 //! Missing data fails the test; nothing is skipped.
 
-use prov_native::advisories::{Database, Limits, LoadStats};
+use prov_native_core::signals::advisories::{Database, Limits, LoadStats};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -14,7 +14,7 @@ use std::time::Instant;
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/data")
+        .join("../../testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p
@@ -383,7 +383,7 @@ fn shai_hulud_2_csv_every_row_flagged() {
         ),
         ("yarn.lock", yarn),
     ] {
-        let parsed = prov_native::lockfile::parse_str(file, &text).unwrap();
+        let parsed = prov_native_core::lockfile::parse_str(file, &text).unwrap();
         let mut flagged = BTreeSet::new();
         for p in &parsed.packages {
             let m = db.check(&p.name, &p.version);
@@ -606,7 +606,7 @@ fn real_lockfiles_not_flagged() {
         "lockfiles/pnpm-v9/vue-core/pnpm-lock.yaml",
         "lockfiles/bun/hono/bun.lock",
     ] {
-        let lock = prov_native::lockfile::parse_file(&data(rel)).unwrap();
+        let lock = prov_native_core::lockfile::parse_file(&data(rel)).unwrap();
         assert!(lock.packages.len() > 500, "{rel}");
         total += lock.packages.len();
         let hits: Vec<_> = lock

@@ -85,7 +85,7 @@ impl Cache {
     }
 
     /// `<npm cache>/_prov-native`.
-    pub fn default_dir(config: &crate::npmrc::NpmConfig) -> Option<PathBuf> {
+    pub fn default_dir(config: &crate::config::npmrc::NpmConfig) -> Option<PathBuf> {
         if let Some(c) = config.get("cache").filter(|c| !c.is_empty()) {
             return Some(PathBuf::from(c).join("_prov-native"));
         }

@@ -24,15 +24,15 @@
 //!    typosquatting (once per name), malware advisories. Apply exceptions.
 //! 6. Say what could not be checked and why (`skipped`, counted by rule and reason).
 
-use crate::attestation;
 use crate::audit::{self, AuditResult};
 use crate::error::{Error, Result};
-use crate::integrity::{Algorithm, Integrity};
 use crate::lockfile::{Format, LockedPackage, Lockfile, Source};
+use crate::net::registry::Fetched;
+use crate::npm::integrity::{Algorithm, Integrity};
 use crate::policy::{self, Config, Earlier, Finding, History, Inputs, Level, Note, TarballHooks};
-use crate::provenance::Provenance;
-use crate::registry::Fetched;
 use crate::report::{CheckState, Report};
+use crate::sigstore::attestation;
+use crate::sigstore::provenance::Provenance;
 use crate::verify::Context;
 use serde::Serialize;
 use serde_json::Value;
@@ -1034,7 +1034,7 @@ async fn verify_earlier(
     {
         Some(url) => {
             ctx.client
-                .get_json(url, crate::registry::MAX_SMALL_JSON_BYTES)
+                .get_json(url, crate::net::registry::MAX_SMALL_JSON_BYTES)
                 .await
         }
         None => ctx.client.attestations(&reg, name, version).await,
@@ -1381,8 +1381,8 @@ struct Scanned {
 
 /// One read tarball's results.
 struct TarballResult {
-    mismatches: Option<Vec<crate::scan::Finding>>,
-    signals: Vec<crate::scan::Finding>,
+    mismatches: Option<Vec<crate::signals::scan::Finding>>,
+    signals: Vec<crate::signals::scan::Finding>,
     unread_others: Vec<String>,
     hooks: TarballHooks,
     /// Why the bytes were not checked against the lockfile's integrity, when they were not.
@@ -1470,7 +1470,7 @@ async fn read_tarball(
                 };
                 let w = w.clone();
                 let checked = tokio::task::spawn_blocking(move || {
-                    let r = crate::integrity::check(&b, &w)
+                    let r = crate::npm::integrity::check(&b, &w)
                         .map(|_| ())
                         .map_err(|e| e.to_string());
                     (b, r)
@@ -1535,7 +1535,7 @@ async fn tarball_rules(
     packument_errors: &HashMap<String, String>,
     opts: &audit::Options,
 ) -> Scanned {
-    let limits = crate::tarball::Limits::default();
+    let limits = crate::npm::tarball::Limits::default();
     let max_tarball = usize::try_from(limits.max_compressed).unwrap_or(usize::MAX);
     let mut res = Scanned::default();
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.clamp(1, 16)));
@@ -1600,7 +1600,7 @@ async fn tarball_rules(
                 _ => None,
             };
             if let (Some(b), Some((w, _))) = (&bytes, &want) {
-                if crate::integrity::check(b, w).is_err() {
+                if crate::npm::integrity::check(b, w).is_err() {
                     // A cache entry that is not what its key says: npm would not use it either.
                     cache_mismatch = true;
                     bytes = None;
@@ -1628,19 +1628,19 @@ async fn tarball_rules(
             };
             let r = tokio::task::spawn_blocking(move || -> std::result::Result<TarballResult, TarballProblem> {
                 // 3.
-                let pkg = crate::tarball::read(&bytes, &limits).map_err(|e| {
+                let pkg = crate::npm::tarball::read(&bytes, &limits).map_err(|e| {
                     TarballProblem::Unreadable {
                         why: format!("{}: {e}", e.code()),
                         from: from.clone(),
                     }
                 })?;
                 // 4.
-                let cx = crate::scan::Contexts::of(&pkg);
+                let cx = crate::signals::scan::Contexts::of(&pkg);
                 let mismatches = manifest
                     .as_ref()
-                    .map(|m| crate::scan::manifest_confusion_package(m, &pkg));
-                let mut signals = crate::scan::scan_code_in(&pkg, &cx);
-                let (unread, unread_others) = crate::scan::unread_files_in(&pkg, &cx);
+                    .map(|m| crate::signals::scan::manifest_confusion_package(m, &pkg));
+                let mut signals = crate::signals::scan::scan_code_in(&pkg, &cx);
+                let (unread, unread_others) = crate::signals::scan::unread_files_in(&pkg, &cx);
                 signals.extend(unread);
                 let said = |sev: &str, max: usize| -> Vec<String> {
                     pkg.anomalies
@@ -1732,7 +1732,7 @@ async fn tarball_rules(
             }
             Err(TarballProblem::Unreadable { why, from }) => {
                 if let Some((rule, level)) = tarball_rule(cfg, &p.name) {
-                    let l = crate::tarball::Limits::default();
+                    let l = crate::npm::tarball::Limits::default();
                     // Whatever the registry says about install scripts: the reader could not
                     // see what npm extracts, so nothing about it is known.
                     res.findings.push(mk(
@@ -1778,7 +1778,9 @@ async fn tarball_rules(
                 let fields: Vec<&str> = mism
                     .iter()
                     .filter_map(|m| match &m.signal {
-                        crate::scan::Signal::ManifestMismatch { field, .. } => Some(field.as_str()),
+                        crate::signals::scan::Signal::ManifestMismatch { field, .. } => {
+                            Some(field.as_str())
+                        }
                         _ => None,
                     })
                     .collect();
@@ -1893,8 +1895,8 @@ fn typosquats(
     packument_errors: &HashMap<String, String>,
     now: jiff::Timestamp,
 ) -> Result<(Vec<Finding>, Vec<Note>)> {
-    let det = crate::typosquat::Detector::embedded()?;
-    let mut checked: HashMap<&str, Option<crate::typosquat::Finding>> = HashMap::new();
+    let det = crate::signals::typosquat::Detector::embedded()?;
+    let mut checked: HashMap<&str, Option<crate::signals::typosquat::Finding>> = HashMap::new();
     let mut out = Vec::new();
     for p in &lock.packages {
         let (lvl, o) = cfg.rule("typosquat", &p.name);
@@ -1981,7 +1983,7 @@ fn advisories(
             vec![Note::new("advisories", "no advisory source configured (rules.advisories.sources: OSV directories or zips, package@version lists)", "")],
         ));
     }
-    let mut db = crate::advisories::Database::new();
+    let mut db = crate::signals::advisories::Database::new();
     let mut notes = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let stats = db.load_path(s).map_err(|e| {
@@ -2038,7 +2040,8 @@ fn advisories(
 /// it does not parse; something there that cannot be read (a directory, a FIFO, a device, too
 /// large) is an error, not a workspace silently left out.
 fn read_json(p: &Path) -> Result<Option<Value>> {
-    let bytes = crate::files::read_capped_opt(p, crate::registry::MAX_SMALL_JSON_BYTES as u64)?;
+    let bytes =
+        crate::files::read_capped_opt(p, crate::net::registry::MAX_SMALL_JSON_BYTES as u64)?;
     Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
@@ -2186,7 +2189,7 @@ mod tests {
 
     fn data(rel: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/data")
+            .join("../../testdata/data")
             .join(rel)
     }
 

@@ -13,8 +13,8 @@
 
 use crate::error::{Error, Result};
 use crate::lockfile::{LockedPackage, Source};
-use crate::provenance::Provenance;
 use crate::report::{CheckState, Report, Status};
+use crate::sigstore::provenance::Provenance;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -672,9 +672,9 @@ pub struct TarballHooks {
 
 impl TarballHooks {
     /// The hooks of a read tarball (`scan::install_scripts` with its `binding.gyp`).
-    pub fn of(pkg: &crate::tarball::Package) -> Self {
-        let hooks = crate::scan::install_scripts(&pkg.manifest, pkg.has_binding_gyp);
-        let explicit = crate::scan::install_scripts(&pkg.manifest, false);
+    pub fn of(pkg: &crate::npm::tarball::Package) -> Self {
+        let hooks = crate::signals::scan::install_scripts(&pkg.manifest, pkg.has_binding_gyp);
+        let explicit = crate::signals::scan::install_scripts(&pkg.manifest, false);
         Self {
             binding_gyp_implied: hooks.len() > explicit.len(),
             hooks,
@@ -844,11 +844,11 @@ fn squash_blanks(s: &str) -> String {
 /// abbreviated manifest that says `hasInstallScript`). With `gypfile: true` and neither
 /// `install` nor `preinstall`, npm's implied `install: node-gyp rebuild` is one of them.
 fn manifest_hooks(m: &Value) -> Option<Vec<(String, String)>> {
-    if crate::scan::is_abbreviated(m) {
+    if crate::signals::scan::is_abbreviated(m) {
         return (m.get("hasInstallScript") != Some(&Value::Bool(true))).then(Vec::new);
     }
     let gyp = m.get("gypfile") == Some(&Value::Bool(true));
-    Some(crate::scan::install_scripts(m, gyp))
+    Some(crate::signals::scan::install_scripts(m, gyp))
 }
 
 fn maintainers(m: &Value) -> Option<BTreeSet<String>> {

@@ -27,12 +27,12 @@
 //!   dev (the root has only devDependencies). The 254 optional ones are graph-derived only.
 //! - yarn lockfiles record no dev/optional flags, so their counts are 0 by definition.
 
-use prov_native::lockfile::{self, Format, LockedPackage, Lockfile, Source};
+use prov_native_core::lockfile::{self, Format, LockedPackage, Lockfile, Source};
 use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/data")
+        .join("../../testdata/data")
         .join(rel);
     assert!(p.exists(), "test data missing: {}", p.display());
     p

@@ -13,10 +13,10 @@
 //! 5. With a cache, `verified`/`unsigned` results are stored under a content key (see
 //!    `cache`), so an unchanged tree re-audits without network or signature checks.
 
-use crate::cache::{self, Cache};
 use crate::error::{Error, Result};
-use crate::integrity::Integrity;
 use crate::lockfile::{LockedPackage, Lockfile, Source};
+use crate::net::cache::{self, Cache};
+use crate::npm::integrity::Integrity;
 use crate::report::{Problem, Report, Status};
 use crate::verify::{self, Context, Request};
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,7 @@ struct BriefReport<'a> {
     version: Option<std::borrow::Cow<'a, str>>,
     status: Option<Status>,
     problems: std::borrow::Cow<'a, [Problem]>,
-    provenance: Option<std::borrow::Cow<'a, crate::provenance::Provenance>>,
+    provenance: Option<std::borrow::Cow<'a, crate::sigstore::provenance::Provenance>>,
 }
 
 impl<'a> From<&'a Report> for BriefReport<'a> {
@@ -455,7 +455,7 @@ pub async fn audit_json(
                 let p = path.display().to_string();
                 let mut parts: Vec<&str> = vec!["lockfile", &p, &text];
                 parts.extend(inputs.iter().map(String::as_str));
-                let key = crate::cache::tree_key(&parts);
+                let key = crate::net::cache::tree_key(&parts);
                 (key, Tree::Lockfile { path, text })
             })
             .await
@@ -469,7 +469,7 @@ pub async fn audit_json(
             let p = lock.path.display().to_string();
             let mut parts: Vec<&str> = vec!["tree", &p, &packages];
             parts.extend(inputs.iter().map(String::as_str));
-            (Some(crate::cache::tree_key(&parts)), Ok(lock))
+            (Some(crate::net::cache::tree_key(&parts)), Ok(lock))
         }
         (None, tree) => (None, Ok(parse(tree).await?)),
     };
@@ -665,8 +665,8 @@ async fn audit_name(
     };
     let att = attestations_key(opts);
     let packument = match packument_for(ctx, &registry, name, &misses, opts).await {
-        Ok(crate::registry::Fetched::Found(p)) => Arc::new(p),
-        Ok(crate::registry::Fetched::NotFound) => {
+        Ok(crate::net::registry::Fetched::Found(p)) => Arc::new(p),
+        Ok(crate::net::registry::Fetched::NotFound) => {
             let e = Error::NotFound(format!("{name} is not in {registry}"));
             for p in misses {
                 let mut r = failed_report(p, &e);
@@ -743,8 +743,8 @@ async fn packument_for(
     name: &str,
     pkgs: &[&LockedPackage],
     opts: &Options,
-) -> Result<crate::registry::Fetched<serde_json::Value>> {
-    use crate::registry::{Fetched, Form};
+) -> Result<crate::net::registry::Fetched<serde_json::Value>> {
+    use crate::net::registry::{Fetched, Form};
     if !opts.abbreviated {
         return ctx.client.packument(registry, name).await;
     }
@@ -766,7 +766,7 @@ async fn packument_for(
             let Some(m) = d.get("versions").and_then(|v| v.get(&p.version)) else {
                 return true;
             };
-            let Ok(sigs) = crate::registry_sig::signatures(m) else {
+            let Ok(sigs) = crate::sigstore::registry_sig::signatures(m) else {
                 return true;
             };
             sigs.iter().any(|s| {
@@ -833,7 +833,7 @@ fn failed_report(p: &LockedPackage, e: &Error) -> Report {
 
 /// The tarball npm cached for this integrity (`_cacache/content-v2/sha512/…`), if any.
 pub(crate) async fn cached_tarball(npm_cache: &std::path::Path, sri: &str) -> Option<Vec<u8>> {
-    let i = crate::integrity::Integrity::parse(sri).ok()?;
+    let i = crate::npm::integrity::Integrity::parse(sri).ok()?;
     let h = i.sha512().ok()??;
     let hex = hex::encode(&h.digest);
     let path = npm_cache
