@@ -100,7 +100,7 @@ export interface VerifyBundleOptions {
 
 export interface Problem {
   /** Stable `ERR_PROV_…` code. */
-  code: string
+  code: ErrorCode
   message: string
 }
 
@@ -149,9 +149,54 @@ export interface IntegrityCheck {
   actual: string
 }
 
+/** Every stable code (crates/core/src/code.rs). */
+export type ErrorCode =
+  | 'ERR_PROV_INVALID_ARG'
+  | 'ERR_PROV_JSON'
+  | 'ERR_PROV_SPEC'
+  | 'ERR_PROV_CONFIG'
+  | 'ERR_PROV_IO'
+  | 'ERR_PROV_TOO_LARGE'
+  | 'ERR_PROV_TRUST_ROOT'
+  | 'ERR_PROV_KEYS'
+  | 'ERR_PROV_BUNDLE_PARSE'
+  | 'ERR_PROV_BUNDLE_VERSION'
+  | 'ERR_PROV_SIGNATURE'
+  | 'ERR_PROV_CERTIFICATE'
+  | 'ERR_PROV_IDENTITY'
+  | 'ERR_PROV_KEY_UNKNOWN'
+  | 'ERR_PROV_KEY_EXPIRED'
+  | 'ERR_PROV_TLOG_SET'
+  | 'ERR_PROV_TLOG_INCLUSION'
+  | 'ERR_PROV_TLOG_CHECKPOINT'
+  | 'ERR_PROV_TLOG_BODY'
+  | 'ERR_PROV_TLOG_UNKNOWN_LOG'
+  | 'ERR_PROV_TLOG_MISSING'
+  | 'ERR_PROV_TIMESTAMP'
+  | 'ERR_PROV_STATEMENT'
+  | 'ERR_PROV_PREDICATE_TYPE'
+  | 'ERR_PROV_SUBJECT_NAME'
+  | 'ERR_PROV_SUBJECT_DIGEST'
+  | 'ERR_PROV_SRI'
+  | 'ERR_PROV_INTEGRITY'
+  | 'ERR_PROV_NOT_FOUND'
+  | 'ERR_PROV_NO_MATCHING_VERSION'
+  | 'ERR_PROV_MANIFEST_MISMATCH'
+  | 'ERR_PROV_NETWORK'
+  | 'ERR_PROV_INTERNAL'
+  | 'ERR_PROV_REGISTRY_SIGNATURE'
+  | 'ERR_PROV_REGISTRY_SIGNATURE_MISSING'
+  | 'ERR_PROV_ATTESTATIONS_UNAVAILABLE'
+  | 'ERR_PROV_NO_PROVENANCE'
+  | 'ERR_PROV_PUBLISH_ATTESTATION_MISSING'
+  | 'ERR_PROV_INTEGRITY_MISSING'
+  | 'ERR_PROV_INTEGRITY_WEAK'
+  | 'ERR_PROV_NOT_VERIFIED'
+  | 'ERR_PROV_NOT_VERIFIABLE'
+
 /** An error from prov-native: `code` is stable. */
 export interface ProvError extends Error {
-  code: string
+  code: ErrorCode
 }
 
 export interface VerifyAttestationsOptions {

@@ -191,13 +191,11 @@ function writeJson (value, out, chunk = 1 << 20) {
   out(buf)
 }
 
-const RULE_TEXT = {
-  'ERR_PROV_INTEGRITY': 'Tarball or lockfile integrity does not match the registry',
-  'ERR_PROV_REGISTRY_SIGNATURE': 'Registry signature does not verify',
-  'ERR_PROV_NO_PROVENANCE': 'Package version has no provenance attestation',
-  'ERR_PROV_ATTESTATIONS_UNAVAILABLE': 'Attestations could not be fetched',
-  'ERR_PROV_REGISTRY_SIGNATURE_MISSING': 'Registry signature missing',
-  'ERR_PROV_NOT_VERIFIABLE': 'Dependency is not from a registry and cannot be verified'
+// Every code and what it means, generated from the engine's Code enum (crates/core/src/code.rs).
+const CODES = require('../schema/codes.json')
+const ruleText = (code) => {
+  const m = CODES[code] && CODES[code].meaning
+  return m ? m[0].toUpperCase() + m.slice(1) : code
 }
 
 // SARIF 2.1.0 for GitHub code scanning: one result per package that is not verified.
@@ -212,7 +210,7 @@ function sarif (result, { version = '0.0.0', cwd = process.cwd() } = {}) {
       rules.set(code, {
         id: code,
         name: code.replace(/^ERR_PROV_/, '').toLowerCase().replace(/_(.)/g, (_, c) => c.toUpperCase()),
-        shortDescription: { text: RULE_TEXT[code] || code }
+        shortDescription: { text: ruleText(code) }
       })
     }
     results.push({

@@ -47,7 +47,7 @@ where
 fn coded(env: &Env, e: &CoreError) -> Error {
     let build = || -> Result<Error> {
         let mut obj = env.create_error(Error::from_reason(e.to_string()))?;
-        obj.set_named_property("code", e.code())?;
+        obj.set_named_property("code", e.code().as_str())?;
         Ok(Error::from(obj.to_unknown()))
     };
     build().unwrap_or_else(|_| Error::from_reason(format!("{}: {e}", e.code())))

@@ -3,6 +3,7 @@
 //! Every error that can reach JavaScript carries a `code` string (`ERR_PROV_…`). The codes are a
 //! contract: they are documented in the README and tested from JS. Add codes; never rename them.
 
+pub use crate::code::Code;
 use thiserror::Error;
 
 /// Result alias for the core.
@@ -119,40 +120,40 @@ pub enum Error {
 
 impl Error {
     /// The stable code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Error::InvalidArg(_) => "ERR_PROV_INVALID_ARG",
-            Error::Json { .. } => "ERR_PROV_JSON",
-            Error::BundleParse(_) => "ERR_PROV_BUNDLE_PARSE",
-            Error::BundleVersion(_) => "ERR_PROV_BUNDLE_VERSION",
-            Error::TrustRoot(_) => "ERR_PROV_TRUST_ROOT",
-            Error::Keys(_) => "ERR_PROV_KEYS",
-            Error::KeyUnknown(_) => "ERR_PROV_KEY_UNKNOWN",
-            Error::KeyExpired(_) => "ERR_PROV_KEY_EXPIRED",
-            Error::Signature(_) => "ERR_PROV_SIGNATURE",
-            Error::Certificate(_) => "ERR_PROV_CERTIFICATE",
-            Error::Identity(_) => "ERR_PROV_IDENTITY",
-            Error::TlogSet(_) => "ERR_PROV_TLOG_SET",
-            Error::TlogInclusion(_) => "ERR_PROV_TLOG_INCLUSION",
-            Error::TlogCheckpoint(_) => "ERR_PROV_TLOG_CHECKPOINT",
-            Error::TlogBody(_) => "ERR_PROV_TLOG_BODY",
-            Error::TlogUnknown(_) => "ERR_PROV_TLOG_UNKNOWN_LOG",
-            Error::TlogMissing(_) => "ERR_PROV_TLOG_MISSING",
-            Error::Timestamp(_) => "ERR_PROV_TIMESTAMP",
-            Error::Statement(_) => "ERR_PROV_STATEMENT",
-            Error::SubjectDigest(_) => "ERR_PROV_SUBJECT_DIGEST",
-            Error::SubjectName(_) => "ERR_PROV_SUBJECT_NAME",
-            Error::PredicateType(_) => "ERR_PROV_PREDICATE_TYPE",
-            Error::SriParse(_) => "ERR_PROV_SRI",
-            Error::IntegrityMismatch(_) => "ERR_PROV_INTEGRITY",
-            Error::Spec(_) => "ERR_PROV_SPEC",
-            Error::NoMatchingVersion { .. } => "ERR_PROV_NO_MATCHING_VERSION",
-            Error::NotFound(_) => "ERR_PROV_NOT_FOUND",
-            Error::Network(_) => "ERR_PROV_NETWORK",
-            Error::Config(_) | Error::Policy { .. } => "ERR_PROV_CONFIG",
-            Error::Io { .. } => "ERR_PROV_IO",
-            Error::TooLarge(_) => "ERR_PROV_TOO_LARGE",
-            Error::Internal(_) => "ERR_PROV_INTERNAL",
+            Error::InvalidArg(_) => Code::InvalidArg,
+            Error::Json { .. } => Code::Json,
+            Error::BundleParse(_) => Code::BundleParse,
+            Error::BundleVersion(_) => Code::BundleVersion,
+            Error::TrustRoot(_) => Code::TrustRoot,
+            Error::Keys(_) => Code::Keys,
+            Error::KeyUnknown(_) => Code::KeyUnknown,
+            Error::KeyExpired(_) => Code::KeyExpired,
+            Error::Signature(_) => Code::Signature,
+            Error::Certificate(_) => Code::Certificate,
+            Error::Identity(_) => Code::Identity,
+            Error::TlogSet(_) => Code::TlogSet,
+            Error::TlogInclusion(_) => Code::TlogInclusion,
+            Error::TlogCheckpoint(_) => Code::TlogCheckpoint,
+            Error::TlogBody(_) => Code::TlogBody,
+            Error::TlogUnknown(_) => Code::TlogUnknownLog,
+            Error::TlogMissing(_) => Code::TlogMissing,
+            Error::Timestamp(_) => Code::Timestamp,
+            Error::Statement(_) => Code::Statement,
+            Error::SubjectDigest(_) => Code::SubjectDigest,
+            Error::SubjectName(_) => Code::SubjectName,
+            Error::PredicateType(_) => Code::PredicateType,
+            Error::SriParse(_) => Code::Sri,
+            Error::IntegrityMismatch(_) => Code::Integrity,
+            Error::Spec(_) => Code::Spec,
+            Error::NoMatchingVersion { .. } => Code::NoMatchingVersion,
+            Error::NotFound(_) => Code::NotFound,
+            Error::Network(_) => Code::Network,
+            Error::Config(_) | Error::Policy { .. } => Code::Config,
+            Error::Io { .. } => Code::Io,
+            Error::TooLarge(_) => Code::TooLarge,
+            Error::Internal(_) => Code::Internal,
         }
     }
 
@@ -170,8 +171,13 @@ impl Error {
         }
     }
 
-    /// Map a `sigstore-verify` failure to the check that failed.
+    /// Map a `sigstore-verify` failure to the check that failed, by its error types. Two
+    /// branches read the message, because 0.15 gives them no type of their own: an in-toto
+    /// statement that does not parse, and a DSSE payload type other than in-toto's. Each branch
+    /// is pinned by a test (`sigstore_errors_map_to_their_codes`) so an upgrade that changes
+    /// them fails there.
     pub(crate) fn from_sigstore(e: sigstore_verify::Error) -> Self {
+        use sigstore_verify::bundle::Error as B;
         use sigstore_verify::{
             CertificateError as C, Error as E, TimestampError as TS, TransparencyLogError as T,
         };
@@ -195,24 +201,101 @@ impl Error {
             // No SET and no RFC 3161 timestamp: nothing says when the signature was made.
             E::Timestamp(TS::NoVerifiedTimestamp(_)) => Error::TlogMissing(msg),
             E::Timestamp(_) => Error::Timestamp(msg),
-            E::InvalidBundle(m) if m.contains("in-toto statement") => Error::Statement(msg),
-            E::UnsupportedBundle(m) if m.contains("payload type") => Error::Statement(msg),
+            E::InvalidBundle(m) if m.starts_with("failed to parse in-toto statement") => {
+                Error::Statement(msg)
+            }
+            E::UnsupportedBundle(m) if m.starts_with("unsupported DSSE payload type") => {
+                Error::Statement(msg)
+            }
+            // What the media type requires of the log evidence is missing.
+            E::Bundle(
+                B::MissingInclusionPromise(_)
+                | B::MissingInclusionProof(_)
+                | B::MissingSigningTimeEvidence
+                | B::MissingTimestamp
+                | B::MissingCheckpoint,
+            ) => Error::TlogMissing(msg),
+            E::Bundle(B::LogIndexOutOfRange { .. } | B::CheckpointRootMismatch) => {
+                Error::TlogInclusion(msg)
+            }
             E::InvalidBundle(_) | E::UnsupportedBundle(_) | E::Bundle(_) | E::Types(_) => {
-                if msg.contains("inclusion proof")
-                    || msg.contains("inclusion promise")
-                    || msg.contains("tlog")
-                    || msg.contains("transparency")
-                {
-                    Error::TlogMissing(msg)
-                } else {
-                    Error::BundleParse(msg)
-                }
+                Error::BundleParse(msg)
             }
             E::InvalidTrustRoot(_) | E::TrustRoot(_) | E::TrustedCertificate(_) => {
                 Error::TrustRoot(msg)
             }
             E::Crypto(_) => Error::Signature(msg),
             _ => Error::BundleParse(msg),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sigstore_verify::bundle::Error as B;
+    use sigstore_verify::types::MediaType;
+    use sigstore_verify::{
+        CertificateError as C, Error as E, TimestampError as TS, TransparencyLogError as T,
+    };
+
+    /// Every `sigstore-verify` 0.15 error this crate classifies, with the messages it writes
+    /// where the message decides (copied from its sources: `artifact.rs`).
+    #[test]
+    fn sigstore_errors_map_to_their_codes() {
+        let s = || "x".to_string();
+        let cases: Vec<(E, Code)> = vec![
+            (E::SignatureInvalid(s()), Code::Signature),
+            (E::ArtifactMismatch(s()), Code::SubjectDigest),
+            (E::Certificate(C::Sct(s())), Code::Certificate),
+            (E::Certificate(C::Malformed(s())), Code::Certificate),
+            (E::Certificate(C::ChainInvalid(s())), Code::Certificate),
+            (E::TransparencyLog(T::InclusionProof(s())), Code::TlogInclusion),
+            (E::TransparencyLog(T::Checkpoint(s())), Code::TlogCheckpoint),
+            (E::TransparencyLog(T::InclusionPromise(s())), Code::TlogSet),
+            (E::TransparencyLog(T::EntryMismatch(s())), Code::TlogBody),
+            (E::TransparencyLog(T::MalformedEntry(s())), Code::TlogBody),
+            (E::TransparencyLog(T::IntegratedTime(s())), Code::Certificate),
+            (E::Timestamp(TS::NoVerifiedTimestamp(s())), Code::TlogMissing),
+            (E::Timestamp(TS::Invalid(s())), Code::Timestamp),
+            (
+                E::InvalidBundle("failed to parse in-toto statement: EOF".into()),
+                Code::Statement,
+            ),
+            (
+                E::UnsupportedBundle(
+                    "unsupported DSSE payload type \"text/plain\": cannot bind artifact to attestation"
+                        .into(),
+                ),
+                Code::Statement,
+            ),
+            (E::InvalidBundle("bundle has no signing certificate".into()), Code::BundleParse),
+            (E::UnsupportedBundle(s()), Code::BundleParse),
+            (
+                E::Bundle(B::MissingInclusionPromise(MediaType::Bundle0_1)),
+                Code::TlogMissing,
+            ),
+            (
+                E::Bundle(B::MissingInclusionProof(MediaType::Bundle0_2)),
+                Code::TlogMissing,
+            ),
+            (E::Bundle(B::MissingSigningTimeEvidence), Code::TlogMissing),
+            (E::Bundle(B::MissingTimestamp), Code::TlogMissing),
+            (E::Bundle(B::MissingCheckpoint), Code::TlogMissing),
+            (E::Bundle(B::CheckpointRootMismatch), Code::TlogInclusion),
+            (
+                E::Bundle(B::LogIndexOutOfRange {
+                    log_index: 9,
+                    tree_size: 3,
+                }),
+                Code::TlogInclusion,
+            ),
+            (E::Bundle(B::UnsupportedVerificationMaterial), Code::BundleParse),
+            (E::InvalidTrustRoot(s()), Code::TrustRoot),
+        ];
+        for (e, code) in cases {
+            let what = format!("{e:?}");
+            assert_eq!(Error::from_sigstore(e).code(), code, "{what}");
         }
     }
 }

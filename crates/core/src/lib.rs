@@ -17,6 +17,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod audit;
+pub mod code;
 pub mod config;
 pub mod error;
 pub mod files;
@@ -30,4 +31,5 @@ pub mod signals;
 pub mod sigstore;
 pub mod verify;
 
+pub use code::Code;
 pub use error::{Error, Result};

@@ -12,6 +12,7 @@
 //! Usage and configuration errors are returned as `Err`; everything about the package itself
 //! (network failures included) lands in the report.
 
+use crate::code::Code;
 use crate::config::npmrc::{self, NpmConfig};
 use crate::config::trust::{parse_npm_keys, NpmKey, TrustMaterial};
 use crate::error::{Error, Result};
@@ -202,7 +203,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     {
         r.checks.resolve = CheckState::Failed;
         r.problems.push(Problem::new(
-            "ERR_PROV_MANIFEST_MISMATCH",
+            Code::ManifestMismatch,
             format!(
                 "asked for {}@{version}; the registry's manifest names {}@{}",
                 parsed.name,
@@ -284,10 +285,8 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 "integrity",
                 "the packument gives no dist.integrity or dist.shasum",
             );
-            r.problems.push(Problem::new(
-                "ERR_PROV_INTEGRITY_MISSING",
-                "no dist.integrity",
-            ));
+            r.problems
+                .push(Problem::new(Code::IntegrityMissing, "no dist.integrity"));
             None
         }
     };
@@ -349,7 +348,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     if let Some(exp) = &expected {
         if exp.strongest().is_some_and(|h| h.algorithm.is_weak()) {
             r.problems.push(Problem::new(
-                "ERR_PROV_INTEGRITY_WEAK",
+                Code::IntegrityWeak,
                 "the registry gives only a sha1 integrity: a match proves little",
             ));
         }
@@ -441,7 +440,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
         Err(e) => {
             r.checks.registry_signature = CheckState::Failed;
             r.problems.push(Problem::new(
-                "ERR_PROV_REGISTRY_SIGNATURE",
+                Code::RegistrySignature,
                 format!("dist.signatures from {sig_origin}: {e}"),
             ));
             Vec::new()
@@ -458,7 +457,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 ctx.trust.npm_keys_source
             );
             r.skip("registrySignature", why.clone());
-            r.problems.push(Problem::new("ERR_PROV_KEY_UNKNOWN", why));
+            r.problems.push(Problem::new(Code::KeyUnknown, why));
         }
         (None, _) => r.skip("registrySignature", "no integrity to check it over"),
         (Some(_), true) => {
@@ -469,7 +468,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             };
             r.skip("registrySignature", why);
             r.problems
-                .push(Problem::new("ERR_PROV_REGISTRY_SIGNATURE_MISSING", why));
+                .push(Problem::new(Code::RegistrySignatureMissing, why));
         }
         (Some(i), false) => {
             match registry_sig::verify(&parsed.name, &version, i, &sigs, keys, published_ts) {
@@ -483,10 +482,10 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 Err(e) => {
                     r.checks.registry_signature = CheckState::Failed;
                     r.problems.push(Problem {
-                        code: if e.code() == "ERR_PROV_SIGNATURE" {
-                            "ERR_PROV_REGISTRY_SIGNATURE".into()
+                        code: if e.code() == Code::Signature {
+                            Code::RegistrySignature
                         } else {
-                            e.code().into()
+                            e.code()
                         },
                         message: format!("registry signature from {sig_origin}: {e}"),
                     });
@@ -524,7 +523,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 format!("{origin} has no attestation for {}@{version}", parsed.name),
             );
             r.problems.push(Problem::new(
-                "ERR_PROV_ATTESTATIONS_UNAVAILABLE",
+                Code::AttestationsUnavailable,
                 format!("{origin} has no attestation for {}@{version}", parsed.name),
             ));
             None
@@ -570,7 +569,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                 let why = "the registry serves neither dist.attestations nor /-/npm/v1/keys (a mirror?): provenance cannot be checked; set attestationsRegistry or attestations";
                 r.skip("attestations", why);
                 r.problems
-                    .push(Problem::new("ERR_PROV_ATTESTATIONS_UNAVAILABLE", why));
+                    .push(Problem::new(Code::AttestationsUnavailable, why));
                 None
             }
             Some(Ok((Fetched::Found(doc), url))) => match attestation::entries(vec![doc]) {
@@ -587,13 +586,13 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
                         format!("the packument advertises attestations but {url} answered 404");
                     r.skip("attestations", why.clone());
                     r.problems
-                        .push(Problem::new("ERR_PROV_ATTESTATIONS_UNAVAILABLE", why));
+                        .push(Problem::new(Code::AttestationsUnavailable, why));
                 } else {
                     r.checks.provenance = CheckState::Missing;
                     r.checks.publish_attestation = CheckState::Missing;
                     r.checks.transparency_log = CheckState::Missing;
                     r.problems.push(Problem::new(
-                        "ERR_PROV_NO_PROVENANCE",
+                        Code::NoProvenance,
                         format!(
                             "{}@{version} has no attestations ({url} answered 404)",
                             parsed.name
@@ -616,8 +615,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
             None => {
                 let why = "the packument has no sha512 integrity to bind attestations to";
                 r.skip("attestations", why);
-                r.problems
-                    .push(Problem::new("ERR_PROV_INTEGRITY_WEAK", why));
+                r.problems.push(Problem::new(Code::IntegrityWeak, why));
             }
             Some(d) => {
                 let target = Target {
@@ -644,7 +642,7 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
         // positively verified, so it is skipped (never passed).
         let state = match &res {
             Ok(_) => CheckState::Passed,
-            Err(err) if err.code().starts_with("ERR_PROV_TLOG") => {
+            Err(err) if err.code().is_tlog() => {
                 tlog_failed = true;
                 r.skip(
                     kind.map_or("attestation", Kind::check_name),
@@ -699,14 +697,14 @@ fn check_entries(entries: &[Entry], target: &Target, trust: &TrustMaterial, r: &
     if !seen.0 && r.checks.provenance != CheckState::Failed {
         r.checks.provenance = CheckState::Missing;
         r.problems.push(Problem::new(
-            "ERR_PROV_NO_PROVENANCE",
+            Code::NoProvenance,
             "no SLSA provenance attestation",
         ));
     }
     if !seen.1 {
         r.checks.publish_attestation = CheckState::Missing;
         r.problems.push(Problem::new(
-            "ERR_PROV_PUBLISH_ATTESTATION_MISSING",
+            Code::PublishAttestationMissing,
             "no npm publish attestation",
         ));
     }
@@ -738,7 +736,7 @@ async fn fetch_tarball(
         Ok(Fetched::NotFound) => {
             r.skip("integrity", format!("{url} answered 404"));
             r.problems.push(Problem::new(
-                "ERR_PROV_NOT_FOUND",
+                Code::NotFound,
                 format!("tarball {url} answered 404"),
             ));
             None

@@ -847,7 +847,7 @@ fn garbage_zips_and_files_give_codes_not_panics() {
             Err(e) => {
                 assert!(
                     ["ERR_PROV_IO", "ERR_PROV_INVALID_ARG", "ERR_PROV_TOO_LARGE"]
-                        .contains(&e.code()),
+                        .contains(&e.code().as_str()),
                     "{name}: {} {e}",
                     e.code()
                 );

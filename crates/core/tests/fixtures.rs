@@ -110,7 +110,7 @@ fn every_bundle_fixture_reaches_its_verdict() {
             "negative-attestations-response" | "negative-bundle" => {
                 let failed = match entries_of(file) {
                     Err(e) => {
-                        assert!(e.code().starts_with("ERR_PROV_"));
+                        assert!(e.code() != prov_native_core::Code::Internal);
                         true
                     }
                     Ok(entries) => {
@@ -215,7 +215,7 @@ fn strictness_one_field_at_a_time() {
     let code = |v: Value, opts: &VerifyOptions| -> String {
         match bundle::parse_value(v).and_then(|pb| bundle::verify(&pb, opts, &t)) {
             Ok(_) => "verified".into(),
-            Err(e) => e.code().into(),
+            Err(e) => e.code().to_string(),
         }
     };
     let v02 = bundle("bundles/sigstore-2.2.0.provenance.bundle-v0.2.json");

@@ -671,7 +671,7 @@ fn truncated_and_hostile_lockfiles_never_panic() {
             match lockfile::parse_str(name, &text[..end]) {
                 Ok(_) => ok += 1,
                 Err(e) => {
-                    assert!(e.code().starts_with("ERR_PROV_"), "{e}");
+                    assert!(e.code() != prov_native_core::Code::Internal, "{e}");
                     err += 1;
                 }
             }
@@ -714,7 +714,7 @@ fn truncated_and_hostile_lockfiles_never_panic() {
     ] {
         let t = std::time::Instant::now();
         let e = lockfile::parse_str(file, &text).expect_err(file);
-        assert!(e.code().starts_with("ERR_PROV_"), "{e}");
+        assert!(e.code() != prov_native_core::Code::Internal, "{e}");
         assert!(t.elapsed().as_secs() < 5, "{file}: {:?}", t.elapsed());
     }
 }
@@ -750,7 +750,7 @@ fn mutated_lockfiles_never_panic() {
                 continue;
             };
             if let Err(e) = lockfile::parse_str(file, &t) {
-                assert!(e.code().starts_with("ERR_PROV_"), "{e}");
+                assert!(e.code() != prov_native_core::Code::Internal, "{e}");
             }
         }
     }

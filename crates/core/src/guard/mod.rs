@@ -25,6 +25,7 @@
 //! 6. Say what could not be checked and why (`skipped`, counted by rule and reason).
 
 use crate::audit::{self, AuditResult};
+use crate::code::Code;
 use crate::error::{Error, Result};
 use crate::lockfile::{Format, LockedPackage, Lockfile, Source};
 use crate::net::registry::Fetched;
@@ -415,7 +416,7 @@ pub async fn guard_with(
         && audited.packages.iter().any(|r| {
             r.problems
                 .iter()
-                .any(|p| p.code == "ERR_PROV_ATTESTATIONS_UNAVAILABLE")
+                .any(|p| p.code == Code::AttestationsUnavailable)
         })
     {
         notes.push(Note::new(

@@ -2,6 +2,7 @@
 //!
 //! Field names are a contract shared by the JS API and `--json` output.
 
+use crate::code::Code;
 use crate::error::Error;
 use crate::sigstore::bundle::BundleFacts;
 use crate::sigstore::provenance::Provenance;
@@ -11,14 +12,14 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Problem {
     /// Stable `ERR_PROV_…` code.
-    pub code: String,
+    pub code: Code,
     pub message: String,
 }
 
 impl Problem {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_string(),
+            code,
             message: message.into(),
         }
     }
@@ -27,7 +28,7 @@ impl Problem {
 impl From<&Error> for Problem {
     fn from(e: &Error) -> Self {
         Self {
-            code: e.code().to_string(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -169,8 +170,8 @@ impl Report {
             // Nothing wrong but the missing attestations themselves.
             && self.problems.iter().all(|p| {
                 matches!(
-                    p.code.as_str(),
-                    "ERR_PROV_NO_PROVENANCE" | "ERR_PROV_PUBLISH_ATTESTATION_MISSING"
+                    p.code,
+                    Code::NoProvenance | Code::PublishAttestationMissing
                 )
             })
         {
@@ -179,10 +180,8 @@ impl Report {
             Status::Unverifiable
         };
         if status != Status::Verified && self.problems.is_empty() {
-            self.problems.push(Problem::new(
-                "ERR_PROV_NOT_VERIFIED",
-                "not every check passed",
-            ));
+            self.problems
+                .push(Problem::new(Code::NotVerified, "not every check passed"));
         }
         self.status = Some(status);
         status
