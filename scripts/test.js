@@ -1,7 +1,7 @@
 'use strict'
 
 // `npm test` after `pretest` built the dev addon: the engine's Rust tests
-// (`cargo test -p prov-native-core`) and the JavaScript tests (`node --test __test__/`) run side
+// (`cargo test --workspace`) and the JavaScript tests (`node --test __test__/`) run side
 // by side — the JS tests mostly wait on loopback servers and timeouts, so they overlap the Rust
 // build and run. Cargo's output is printed when it ends, in one piece. Exits non-zero when
 // either fails.
@@ -35,7 +35,7 @@ function run (name, cmd, args, { buffer }) {
 async function main () {
   const jobs = []
   if (which === 'all' || which === 'rust') {
-    jobs.push(run('rust', 'cargo', ['test', '-p', 'prov-native-core'], { buffer: which === 'all' }))
+    jobs.push(run('rust', 'cargo', ['test', '--workspace'], { buffer: which === 'all' }))
   }
   if (which === 'all' || which === 'js') {
     jobs.push(run('js', process.execPath, ['--test', '--test-concurrency=4', '__test__/'], { buffer: false }))

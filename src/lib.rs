@@ -17,6 +17,7 @@ use napi_derive::napi;
 use prov_native_core::config::trust::{Source, TrustMaterial};
 use prov_native_core::error::Error as CoreError;
 use prov_native_core::npm::integrity::{self, Algorithm, Integrity};
+use prov_native_core::session::{self, Session, Settings};
 use prov_native_core::sigstore::bundle::{self, VerifyOptions};
 use prov_native_core::verify::{self, AttestationSource, Context, Request};
 use sha2::Digest;
@@ -363,22 +364,6 @@ fn trust_sources(
     ))
 }
 
-async fn trust_for(
-    root: Option<Source>,
-    keys: Option<Source>,
-) -> std::result::Result<std::sync::Arc<TrustMaterial>, CoreError> {
-    // The default material is built once; after that, handing it out is a pointer copy and
-    // not worth a trip to the blocking pool.
-    if root.is_none() && keys.is_none() {
-        if let Some(t) = TrustMaterial::default_if_loaded() {
-            return Ok(t);
-        }
-    }
-    tokio::task::spawn_blocking(move || TrustMaterial::for_call(root, keys))
-        .await
-        .map_err(|e| CoreError::Internal(e.to_string()))?
-}
-
 fn to_value<T: serde::Serialize>(t: &T) -> Outcome {
     serde_json::to_string(t).map_err(|e| CoreError::Internal(e.to_string()))
 }
@@ -450,11 +435,8 @@ pub fn verify<'e>(
             Err(e) => return rejected(env, e),
         };
     settle(env, async move {
-        let trust = trust_for(root, keys).await?;
-        let cwd = match cwd {
-            Some(c) => PathBuf::from(c),
-            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
-        };
+        let trust = session::trust(root, keys).await?;
+        let cwd = session::working_dir(cwd.map(PathBuf::from))?;
         let ctx = Context::with_overrides(cwd, trust, &overrides)?;
         let max_tar = max.unwrap_or(prov_native_core::net::registry::DEFAULT_MAX_TARBALL_BYTES);
         let attestations = match att {
@@ -753,89 +735,27 @@ fn progress_callback(o: &Option<Object>) -> std::result::Result<Progress, CoreEr
 }
 
 /// Options shared by `audit` and `guard`, read from the JS object.
-struct TreeArgs {
-    root: Option<Source>,
-    keys: Option<Source>,
-    cwd: Option<String>,
-    lockfile: Option<String>,
-    registry: Option<String>,
-    attestations_registry: Option<String>,
-    concurrency: usize,
-    cache: bool,
-    cache_dir: Option<String>,
-    offline: bool,
-    /// npm config from options (see [`config_overrides`]).
-    overrides: Vec<(String, String)>,
-}
-
-impl TreeArgs {
-    fn read(env: &Env, o: &Option<Object>) -> std::result::Result<Self, CoreError> {
-        let (root, keys) = trust_sources(env, o)?;
-        let concurrency = match prop_number(o, "concurrency")? {
-            None => prov_native_core::audit::DEFAULT_CONCURRENCY,
-            Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
-            Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
-        };
-        Ok(Self {
-            root,
-            keys,
-            cwd: prop_string(o, "cwd")?,
-            lockfile: prop_string(o, "lockfile")?,
-            registry: prop_string(o, "registry")?,
-            attestations_registry: prop_string(o, "attestationsRegistry")?,
-            concurrency,
-            cache: prop_bool(o, "cache")?.unwrap_or(true),
-            cache_dir: prop_string(o, "cacheDir")?,
-            offline: prop_bool(o, "offline")?.unwrap_or(false),
-            overrides: config_overrides(o)?,
-        })
-    }
-
-    /// Trust material, the working directory, a context whose client is offline or not with
-    /// the packument cache, and the audit options with the result cache.
-    async fn prepare(
-        self,
-    ) -> std::result::Result<(Context, PathBuf, prov_native_core::audit::Options), CoreError> {
-        let trust = trust_for(self.root, self.keys).await?;
-        let cwd = match self.cwd {
-            Some(c) => PathBuf::from(c),
-            None => std::env::current_dir().map_err(|e| CoreError::io(".", e))?,
-        };
-        // npm's configuration is the project's whose lockfile is read.
-        let project =
-            prov_native_core::guard::project_dir(&cwd, self.lockfile.as_deref().map(Path::new));
-        let mut ctx = Context::with_overrides(project, trust, &self.overrides)?;
-        let default_dir = prov_native_core::net::cache::Cache::default_dir(ctx.client.config());
-        let npm_cache = default_dir
-            .as_deref()
-            .and_then(std::path::Path::parent)
-            .map(std::path::Path::to_path_buf);
-        let cache = match (
-            self.cache,
-            self.cache_dir.map(|d| cwd.join(d)).or(default_dir),
-        ) {
-            (true, Some(d)) => Some(
-                tokio::task::spawn_blocking(move || prov_native_core::net::cache::Cache::open(&d))
-                    .await
-                    .map_err(|e| CoreError::Internal(e.to_string()))??,
-            ),
-            _ => None,
-        };
-        let mut client = ctx.client.clone().offline(self.offline);
-        if let Some(c) = &cache {
-            client = client.with_packument_cache(c.clone());
-        }
-        ctx.client = client;
-        let opts = prov_native_core::audit::Options {
-            registry: self.registry,
-            attestations_registry: self.attestations_registry,
-            concurrency: self.concurrency,
-            cache,
-            npm_cache,
-            ..Default::default()
-        };
-        Ok((ctx, cwd, opts))
-    }
+/// The options `audit` and `guard` share, as the core's [`Settings`].
+fn tree_settings(env: &Env, o: &Option<Object>) -> std::result::Result<Settings, CoreError> {
+    let (trusted_root, npm_keys) = trust_sources(env, o)?;
+    let concurrency = match prop_number(o, "concurrency")? {
+        None => prov_native_core::audit::DEFAULT_CONCURRENCY,
+        Some(n) if n.is_finite() && (1.0..=1024.0).contains(&n) => n as usize,
+        Some(_) => return Err(arg("concurrency must be between 1 and 1024")),
+    };
+    Ok(Settings {
+        trusted_root,
+        npm_keys,
+        cwd: prop_string(o, "cwd")?.map(PathBuf::from),
+        lockfile: prop_string(o, "lockfile")?.map(PathBuf::from),
+        registry: prop_string(o, "registry")?,
+        attestations_registry: prop_string(o, "attestationsRegistry")?,
+        concurrency,
+        cache: prop_bool(o, "cache")?.unwrap_or(true),
+        cache_dir: prop_string(o, "cacheDir")?.map(PathBuf::from),
+        offline: prop_bool(o, "offline")?.unwrap_or(false),
+        overrides: config_overrides(o)?,
+    })
 }
 
 /// Audit a dependency tree: every package of a lockfile (npm, yarn, pnpm, bun) or of
@@ -863,7 +783,7 @@ pub fn audit<'e>(
                 )))
             }
         };
-        Ok((TreeArgs::read(env, &o)?, progress_callback(&o)?, detail))
+        Ok((tree_settings(env, &o)?, progress_callback(&o)?, detail))
     });
     let (args, progress, detail) = match prepared {
         Ok(p) => p,
@@ -871,11 +791,15 @@ pub fn audit<'e>(
     };
     settle(env, async move {
         let lockfile = args.lockfile.clone();
-        let (ctx, cwd, mut opts) = args.prepare().await?;
+        let Session {
+            ctx,
+            cwd,
+            audit: mut opts,
+        } = Session::open(args).await?;
         opts.abbreviated = true;
         opts.detail = detail;
         let tree = tokio::task::spawn_blocking(move || {
-            prov_native_core::audit::find_tree(&cwd, lockfile.as_deref().map(std::path::Path::new))
+            prov_native_core::audit::find_tree(&cwd, lockfile.as_deref())
         })
         .await
         .map_err(|e| CoreError::Internal(e.to_string()))??;
@@ -912,7 +836,7 @@ pub fn guard<'e>(
     let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
         Ok((
-            TreeArgs::read(env, &o)?,
+            tree_settings(env, &o)?,
             prop_string(&o, "config")?,
             prop_string(&o, "previousLockfile")?,
             prop_bool(&o, "scanAll")?,
@@ -924,16 +848,16 @@ pub fn guard<'e>(
     };
     settle(env, async move {
         let lockfile = args.lockfile.clone();
-        let (ctx, cwd, audit) = args.prepare().await?;
+        let Session { ctx, cwd, audit } = Session::open(args).await?;
         let opts = prov_native_core::guard::Options {
             audit,
-            lockfile: lockfile.map(PathBuf::from),
+            lockfile,
             config: config.map(PathBuf::from),
             previous_lockfile: previous.map(PathBuf::from),
             advisories: Vec::new(),
         };
-        let env = prov_native_core::guard::Extra::from_env();
-        let extra = prov_native_core::guard::Extra {
+        let env = prov_native_core::env::Ci::from_process();
+        let extra = prov_native_core::env::Ci {
             scan_all: scan_all.unwrap_or(false) || env.scan_all,
             ..env
         };

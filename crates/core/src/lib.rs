@@ -19,6 +19,7 @@
 pub mod audit;
 pub mod code;
 pub mod config;
+pub mod env;
 pub mod error;
 pub mod files;
 pub mod guard;
@@ -27,6 +28,7 @@ pub mod net;
 pub mod npm;
 pub mod policy;
 pub mod report;
+pub mod session;
 pub mod signals;
 pub mod sigstore;
 pub mod verify;

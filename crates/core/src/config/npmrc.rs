@@ -129,23 +129,8 @@ impl NpmConfig {
     /// Load npm's configuration for the real process: its environment variables, `cwd`, and
     /// the home directory (`$HOME`, else the platform's home directory).
     pub fn load(cwd: &Path) -> Result<Self> {
-        let env: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        let home = env
-            .get("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                if cfg!(windows) {
-                    env.get("USERPROFILE")
-                        .filter(|h| !h.is_empty())
-                        .map(PathBuf::from)
-                } else {
-                    None
-                }
-            })
-            .or_else(std::env::home_dir);
+        let env = crate::env::vars();
+        let home = crate::env::home();
         let node = running_node().or_else(|| node_on_path(&env));
         Self::load_inner(cwd, &env, home.as_deref(), node.as_deref())
     }
@@ -597,23 +582,7 @@ impl CliMemo {
 fn npm_cli_key(cwd: &Path) -> String {
     use sha2::Digest;
     let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let mut vars: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            k.starts_with(ENV_PREFIX)
-                || matches!(
-                    k.as_str(),
-                    "path" | "home" | "userprofile" | "appdata" | "prefix"
-                )
-        })
-        .collect();
-    vars.sort();
+    let vars = crate::env::npm_vars(ENV_PREFIX);
     let mut h = sha2::Sha256::new();
     h.update(cwd.as_os_str().as_encoded_bytes());
     for (k, v) in &vars {

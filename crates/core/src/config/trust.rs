@@ -228,9 +228,12 @@ fn read_source(src: &Source, env: &str, embedded: &'static str) -> Result<(Strin
     match src {
         Source::Path(p) => from_path(p),
         Source::Json(j) => Ok((j.clone(), "option".into())),
-        Source::Default => match std::env::var(env) {
-            Ok(p) if !p.is_empty() => from_path(&p).map(|(t, s)| (t, format!("{env}={s}"))),
-            _ => Ok((embedded.to_string(), "embedded".into())),
+        Source::Default => match crate::env::var_os(env) {
+            Some(p) => {
+                let p = p.to_string_lossy();
+                from_path(&p).map(|(t, s)| (t, format!("{env}={s}")))
+            }
+            None => Ok((embedded.to_string(), "embedded".into())),
         },
     }
 }
@@ -262,8 +265,8 @@ static OVERRIDES: std::sync::Mutex<Vec<(OverrideKey, Arc<TrustMaterial>)>> =
 
 impl TrustMaterial {
     pub fn load(root: &Source, keys: &Source) -> Result<Self> {
-        let root = read_source(root, "PROV_NATIVE_TRUSTED_ROOT", EMBEDDED_TRUSTED_ROOT)?;
-        let keys = read_source(keys, "PROV_NATIVE_NPM_KEYS", EMBEDDED_NPM_KEYS)?;
+        let root = read_source(root, crate::env::TRUSTED_ROOT, EMBEDDED_TRUSTED_ROOT)?;
+        let keys = read_source(keys, crate::env::NPM_KEYS, EMBEDDED_NPM_KEYS)?;
         Self::build(root, keys)
     }
 

@@ -52,42 +52,8 @@ pub struct Options {
     pub advisories: Vec<PathBuf>,
 }
 
-/// Settings that usually come from the CI environment ([`Extra::from_env`]).
-#[derive(Debug, Clone, Default)]
-pub struct Extra {
-    /// Read every package's tarball, not only those new or changed since the previous
-    /// lockfile (`PROV_NATIVE_SCAN_ALL=1`).
-    pub scan_all: bool,
-    /// The revision a pull/merge request is compared with, and the variable that named it:
-    /// `origin/$GITHUB_BASE_REF`, else `$CI_MERGE_REQUEST_DIFF_BASE_SHA` (GitLab).
-    pub base: Option<(String, &'static str)>,
-    /// Running in CI (`CI` set and not `false`/`0`): a lockfile identical to git HEAD's is
-    /// the one under review, not a previous one.
-    pub ci: bool,
-}
-
-impl Extra {
-    /// `PROV_NATIVE_SCAN_ALL` (`1`/`true`/`yes`), `GITHUB_BASE_REF` or
-    /// `CI_MERGE_REQUEST_DIFF_BASE_SHA` (when not empty) and `CI`.
-    pub fn from_env() -> Self {
-        let var = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        let scan_all =
-            var("PROV_NATIVE_SCAN_ALL").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
-        let base = var("GITHUB_BASE_REF")
-            .map(|b| (format!("origin/{b}"), "GITHUB_BASE_REF"))
-            .or_else(|| {
-                var("CI_MERGE_REQUEST_DIFF_BASE_SHA").map(|s| (s, "CI_MERGE_REQUEST_DIFF_BASE_SHA"))
-            });
-        let ci =
-            var("CI").is_some_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0"));
-        Self { scan_all, base, ci }
-    }
-}
+/// Settings that usually come from the CI environment.
+pub use crate::env::Ci as Extra;
 
 /// The guard's verdict.
 #[derive(Debug, Clone, Serialize)]
@@ -303,9 +269,9 @@ struct Loaded {
     workspaces: Vec<Workspace>,
 }
 
-/// Run the guard with [`Extra::from_env`].
+/// Run the guard with the process's CI settings ([`crate::env::Ci::from_process`]).
 pub async fn guard(ctx: &Context, cwd: &Path, opts: &Options) -> Result<GuardResult> {
-    guard_with(ctx, cwd, opts, &Extra::from_env()).await
+    guard_with(ctx, cwd, opts, &Extra::from_process()).await
 }
 
 fn join_error(e: tokio::task::JoinError) -> Error {

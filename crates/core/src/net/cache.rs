@@ -90,12 +90,11 @@ impl Cache {
             return Some(PathBuf::from(c).join("_prov-native"));
         }
         if cfg!(windows) {
-            if let Some(local) = std::env::var_os("LOCALAPPDATA") {
-                return Some(PathBuf::from(local).join("npm-cache").join("_prov-native"));
+            if let Some(local) = crate::env::path("LOCALAPPDATA") {
+                return Some(local.join("npm-cache").join("_prov-native"));
             }
         }
-        let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
-        Some(PathBuf::from(home).join(".npm").join("_prov-native"))
+        Some(crate::env::home()?.join(".npm").join("_prov-native"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -337,7 +336,7 @@ pub fn tree_key(parts: &[&str]) -> String {
 
 /// The secret entries are authenticated with (see the module docs).
 pub fn user_secret() -> Result<[u8; 32]> {
-    if let Some(v) = std::env::var_os("PROV_NATIVE_CACHE_SECRET").filter(|v| !v.is_empty()) {
+    if let Some(v) = crate::env::var_os(crate::env::CACHE_SECRET) {
         let mut h = Sha256::new();
         h.update(b"prov-native cache secret\0");
         h.update(v.to_string_lossy().as_bytes());
@@ -382,11 +381,7 @@ pub fn user_secret() -> Result<[u8; 32]> {
 
 /// Per-user state: `$XDG_STATE_HOME`, else the platform's usual place.
 fn state_dir() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    let env = crate::env::path;
     if cfg!(windows) {
         return env("LOCALAPPDATA").or_else(|| env("APPDATA"));
     }
