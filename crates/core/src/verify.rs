@@ -18,6 +18,7 @@ use crate::config::trust::{parse_npm_keys, NpmKey, TrustMaterial};
 use crate::error::{Error, Result};
 use crate::net::registry::{Client, Fetched, DEFAULT_MAX_TARBALL_BYTES};
 use crate::npm::integrity::{self, Algorithm, Integrity};
+use crate::npm::registry_url::RegistryUrl;
 use crate::npm::spec;
 use crate::report::{CheckState, Problem, RegistrySignature, Report};
 use crate::sigstore::attestation::{self, Entry, Kind, Target};
@@ -97,10 +98,10 @@ impl Context {
     /// (asked once per process and project directory).
     pub fn registry_for(&self, name: &str, explicit: Option<&str>) -> Result<String> {
         if let Some(r) = explicit {
-            return normalize_registry(r);
+            return RegistryUrl::normalize(r);
         }
         match self.client.config().registry_for(name) {
-            Some(r) => normalize_registry(&r),
+            Some(r) => RegistryUrl::normalize(&r),
             None => self
                 .npm_cli_registry
                 .get_or_init(|| {
@@ -115,19 +116,6 @@ impl Context {
     }
 }
 
-/// Require http(s) and a trailing slash.
-pub fn normalize_registry(r: &str) -> Result<String> {
-    let u = url::Url::parse(r.trim()).map_err(|e| Error::Config(format!("registry {r:?}: {e}")))?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(Error::Config(format!("registry {r:?} is not http(s)")));
-    }
-    let mut s = u.to_string();
-    if !s.ends_with('/') {
-        s.push('/');
-    }
-    Ok(s)
-}
-
 /// Verify one spec.
 pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     let parsed = spec::parse(&req.spec)?;
@@ -135,7 +123,7 @@ pub async fn verify(ctx: &Context, req: &Request) -> Result<Report> {
     let att_registry = req
         .attestations_registry
         .as_deref()
-        .map(normalize_registry)
+        .map(RegistryUrl::normalize)
         .transpose()?;
     // A given attestation file must parse: that is the caller's input, not the package's.
     let given_entries = match &req.attestations {

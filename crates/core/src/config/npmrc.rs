@@ -23,6 +23,7 @@
 //! are not top-level config, so npm ignores them and so does this module.
 
 use crate::error::{Error, Result};
+use crate::npm::registry_url::RegistryUrl;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use std::collections::{BTreeMap, HashMap};
@@ -273,7 +274,7 @@ impl NpmConfig {
     /// Finally the legacy unscoped `_authToken` / `_auth` apply only to URLs under the
     /// default `registry`. Only `http`/`https` URLs get credentials.
     pub fn auth_for(&self, url: &str) -> Option<Auth> {
-        let target = HttpUrl::parse(url)?;
+        let target = RegistryUrl::parse(url)?;
         if let Some(a) = self.nerfed_auth(&target.nerf_base()) {
             return Some(a);
         }
@@ -291,7 +292,7 @@ impl NpmConfig {
         scoped.dedup();
         registries.extend(scoped);
         for reg in &registries {
-            if let Some(r) = HttpUrl::parse(reg) {
+            if let Some(r) = RegistryUrl::parse(reg) {
                 if r.authority() == target.authority() && r != target {
                     if let Some(a) = self.nerfed_auth(&r.nerf_base()) {
                         return Some(a);
@@ -301,7 +302,7 @@ impl NpmConfig {
         }
 
         // Legacy unscoped credentials: only for the default registry.
-        let reg = HttpUrl::parse(default_reg.as_deref()?)?;
+        let reg = RegistryUrl::parse(default_reg.as_deref()?)?;
         if !target.nerf_base().starts_with(&reg.nerf_dart()) {
             return None;
         }
@@ -413,7 +414,7 @@ impl NpmConfig {
                 .or_else(|| self.proxy_env.proxy.clone())?,
         };
 
-        if let Some(target) = HttpUrl::parse(url) {
+        if let Some(target) = RegistryUrl::parse(url) {
             let mut no: Vec<String> = self
                 .value("noproxy")
                 .map(|v| v.all().into_iter().flat_map(split_noproxy).collect())
@@ -426,7 +427,7 @@ impl NpmConfig {
                     .map(split_noproxy)
                     .unwrap_or_default();
             }
-            if no.iter().any(|n| noproxy_matches(&target.host, n)) {
+            if no.iter().any(|n| noproxy_matches(target.host(), n)) {
                 return None;
             }
         }
@@ -664,7 +665,7 @@ fn ask_npm_cli(cwd: &Path) -> Result<String> {
 /// Validate and normalise what `npm config get registry` printed.
 fn parse_cli_registry(out: &str) -> Result<String> {
     let r = js_trim(out);
-    if r.is_empty() || r.contains(char::is_whitespace) || HttpUrl::parse(r).is_none() {
+    if r.is_empty() || r.contains(char::is_whitespace) || RegistryUrl::parse(r).is_none() {
         let shown: String = r.chars().take(200).collect();
         return Err(Error::Config(format!(
             "`npm config get registry` printed {shown:?}, not an http(s) URL"
@@ -1170,153 +1171,6 @@ fn noproxy_matches(host: &str, entry: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 // URLs
-
-/// An `http(s)` URL reduced to what nerf darts need. Parsing is strict: anything a WHATWG
-/// parser could read differently (backslashes, whitespace, controls, `%` or non-ASCII in the
-/// host) is rejected, so credentials are never matched against a host the client would not
-/// actually contact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct HttpUrl {
-    https: bool,
-    /// Lower-cased; IPv6 in brackets.
-    host: String,
-    /// `None` for the scheme's default port.
-    port: Option<u16>,
-    /// Starts with `/`; dot segments removed; no query or fragment.
-    path: String,
-}
-
-impl HttpUrl {
-    fn parse(s: &str) -> Option<Self> {
-        let s = s.trim_matches(|c: char| c <= ' ');
-        if s.chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
-        {
-            return None;
-        }
-        let (scheme, rest) = s.split_once("://")?;
-        let https = if scheme.eq_ignore_ascii_case("https") {
-            true
-        } else if scheme.eq_ignore_ascii_case("http") {
-            false
-        } else {
-            return None;
-        };
-        let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, after) = rest.split_at(auth_end);
-        let host_port = match authority.rfind('@') {
-            Some(i) => authority.get(i + 1..)?,
-            None => authority,
-        };
-        let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
-            let close = inner.find(']')?;
-            let addr = inner.get(..close)?;
-            if addr.is_empty()
-                || !addr
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-            {
-                return None;
-            }
-            let tail = inner.get(close + 1..)?;
-            let port = match tail {
-                "" => "",
-                t => t.strip_prefix(':')?,
-            };
-            (format!("[{}]", addr.to_ascii_lowercase()), port)
-        } else {
-            let (h, p) = match host_port.split_once(':') {
-                Some((h, p)) if !p.contains(':') => (h, p),
-                Some(_) => return None,
-                None => (host_port, ""),
-            };
-            if h.is_empty()
-                || !h
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-            {
-                return None;
-            }
-            (h.to_ascii_lowercase(), p)
-        };
-        let port = if port.is_empty() {
-            None
-        } else {
-            if !port.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let digits = port.trim_start_matches('0');
-            let n: u32 = if digits.is_empty() {
-                0
-            } else {
-                digits.parse().ok()?
-            };
-            let n = u16::try_from(n).ok()?;
-            let default = if https { 443 } else { 80 };
-            (n != default).then_some(n)
-        };
-        let path_end = after.find(['?', '#']).unwrap_or(after.len());
-        let path = normalize_path(after.get(..path_end).unwrap_or_default());
-        Some(HttpUrl {
-            https,
-            host,
-            port,
-            path,
-        })
-    }
-
-    fn authority(&self) -> String {
-        match self.port {
-            Some(p) => format!("{}:{p}", self.host),
-            None => self.host.clone(),
-        }
-    }
-
-    /// `//host[:port]/full/path`: where npm-registry-fetch starts its walk.
-    fn nerf_base(&self) -> String {
-        format!("//{}{}", self.authority(), self.path)
-    }
-
-    /// npm's `nerfDart`: `//host[:port]/dir/` (the path up to its last `/`).
-    fn nerf_dart(&self) -> String {
-        let dir = match self.path.rfind('/') {
-            Some(i) => self.path.get(..=i).unwrap_or("/"),
-            None => "/",
-        };
-        format!("//{}{}", self.authority(), dir)
-    }
-}
-
-/// Remove `.` and `..` segments (also percent-encoded), as a WHATWG parser does.
-fn normalize_path(p: &str) -> String {
-    let is_dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
-    let is_dotdot = |s: &str| {
-        matches!(
-            s.to_ascii_lowercase().as_str(),
-            ".." | ".%2e" | "%2e." | "%2e%2e"
-        )
-    };
-    let body = p.strip_prefix('/').unwrap_or(p);
-    let segs: Vec<&str> = body.split('/').collect();
-    let n = segs.len();
-    let mut out: Vec<&str> = Vec::with_capacity(n);
-    for (i, s) in segs.into_iter().enumerate() {
-        let last = i + 1 == n;
-        if is_dotdot(s) {
-            out.pop();
-            if last {
-                out.push("");
-            }
-        } else if is_dot(s) {
-            if last {
-                out.push("");
-            }
-        } else {
-            out.push(s);
-        }
-    }
-    format!("/{}", out.join("/"))
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -2112,26 +1966,6 @@ mod tests {
     }
 
     #[test]
-    fn url_parsing() {
-        let u = HttpUrl::parse("HTTPS://User:Pw@Registry.NPM.Example:0443/a/./b/../c?q#f").unwrap();
-        assert_eq!(u.nerf_base(), "//registry.npm.example/a/c");
-        assert_eq!(u.nerf_dart(), "//registry.npm.example/a/");
-        let u = HttpUrl::parse("http://[::1]:4873").unwrap();
-        assert_eq!(u.nerf_base(), "//[::1]:4873/");
-        for bad in [
-            "http://",
-            "http://:80/",
-            "http://a:99999/",
-            "http://a:1:2/",
-            "http://[zz]/",
-            "http://a b/",
-            "https:/x",
-        ] {
-            assert_eq!(HttpUrl::parse(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
     fn malformed_input_does_not_panic() {
         let samples = [
             "",
@@ -2178,7 +2012,7 @@ mod tests {
             let _ = ini_unsafe(s);
             let _ = json_string(s);
             let _ = expand_env(s, &env(&[("a", "b")]));
-            let _ = HttpUrl::parse(s);
+            let _ = RegistryUrl::parse(s);
             let _ = split_pems(s);
             let _ = parse_cli_registry(s);
         }
@@ -2215,7 +2049,7 @@ mod tests {
             }
             let _ = cfg.strict_ssl();
             let _ = cfg.ca_pems();
-            let _ = HttpUrl::parse(&format!("https://{s}"));
+            let _ = RegistryUrl::parse(&format!("https://{s}"));
             let _ = noproxy_matches(&s, &s);
         }
     }

@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::lockfile::{Format, LockedPackage, Lockfile, Source};
 use crate::net::registry::Fetched;
 use crate::npm::integrity::{Algorithm, Integrity};
+use crate::npm::registry_url::{host_port, same_registry};
 use crate::policy::{self, Config, Earlier, Finding, History, Inputs, Level, Note, TarballHooks};
 use crate::report::{CheckState, Report};
 use crate::sigstore::attestation;
@@ -1033,32 +1034,6 @@ async fn verify_earlier(
     }
 }
 
-/// `host:port` of a URL (two registries on one host are different registries).
-fn host_port(u: &str) -> Option<String> {
-    let u = url::Url::parse(u).ok()?;
-    Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?))
-}
-
-/// A registry URL as one key: lower-case host, port (the scheme's default when absent) and
-/// path with one trailing slash, so `https://r.example/npm` and `https://R.example:443/npm/`
-/// are the same registry.
-fn registry_key(u: &str) -> Option<String> {
-    let u = url::Url::parse(u.trim()).ok()?;
-    let path = u.path().trim_end_matches('/');
-    Some(format!(
-        "{}:{}{path}/",
-        u.host_str()?.to_ascii_lowercase(),
-        u.port_or_known_default()?
-    ))
-}
-
-fn same_registry(a: &str, b: &str) -> bool {
-    match (registry_key(a), registry_key(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// One private name to look up on the default registry (step 3 of [`dependency_confusion`]).
 struct PublicLookup<'a> {
     p: &'a LockedPackage,
@@ -1192,6 +1167,17 @@ async fn dependency_confusion(
                         ));
                     }
                 }
+                // A URL the package manager fetches, whose host cannot be told for sure:
+                // not checked is not passed.
+                Some((r, None)) if r.contains("://") => out.push(confusion_finding(
+                    p,
+                    lvl,
+                    &why_private,
+                    "its resolved URL cannot be read as an http(s) registry URL: the host npm fetches it from was not checked".to_string(),
+                    vec![format!("lockfile resolved: {r}")],
+                )),
+                // A reference, not a URL (yarn berry `name@npm:1.2.3`, bun): fetched from the
+                // configured registry.
                 Some((r, None)) => notes.push(Note::new(
                     "dependencyConfusion",
                     format!("resolved {r:?} is not a URL: registry host not checked"),
