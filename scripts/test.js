@@ -12,13 +12,15 @@
 const { spawn } = require('node:child_process')
 const path = require('node:path')
 
+const { floorEnv } = require('./cross-toolchain')
+
 const ROOT = path.join(__dirname, '..')
 const which = process.argv[2] || 'all'
 
-function run (name, cmd, args, { buffer }) {
+function run (name, cmd, args, { buffer, env = {} }) {
   const t = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: buffer ? ['ignore', 'pipe', 'pipe'] : 'inherit' })
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: buffer ? ['ignore', 'pipe', 'pipe'] : 'inherit' })
     const out = []
     if (buffer) {
       child.stdout.on('data', (d) => out.push(d))
@@ -35,7 +37,8 @@ function run (name, cmd, args, { buffer }) {
 async function main () {
   const jobs = []
   if (which === 'all' || which === 'rust') {
-    jobs.push(run('rust', 'cargo', ['test', '--workspace'], { buffer: which === 'all' }))
+    // The environment of `npm run build*` (scripts/build.js): one build of the dependencies.
+    jobs.push(run('rust', 'cargo', ['test', '--workspace'], { buffer: which === 'all', env: floorEnv() }))
   }
   if (which === 'all' || which === 'js') {
     jobs.push(run('js', process.execPath, ['--test', '--test-concurrency=4', '__test__/'], { buffer: false }))
