@@ -33,5 +33,8 @@ pub mod signals;
 pub mod sigstore;
 pub mod verify;
 
+#[cfg(test)]
+pub(crate) mod testdata;
+
 pub use code::Code;
 pub use error::{Error, Result};

@@ -741,3 +741,88 @@ async fn fetch_tarball(
 fn json_pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+
+    fn checked(version: &str, tarball: &str, edit: impl Fn(&mut Value)) -> Report {
+        let mut doc = testdata::json("attestations/sigstore-1.0.0.json");
+        edit(&mut doc);
+        let entries = attestation::entries(vec![doc]).unwrap();
+        let target = Target {
+            name: "sigstore".into(),
+            version: version.into(),
+            sha512: testdata::sha512(tarball),
+        };
+        let mut r = Report::new(&format!("sigstore@{version}"), "sigstore");
+        check_entries(&entries, &target, &testdata::trust(), &mut r);
+        r
+    }
+
+    #[test]
+    fn real_attestations_pass_every_attestation_check() {
+        let r = checked("1.0.0", "tarballs/sigstore-1.0.0.tgz", |_| {});
+        assert_eq!(r.checks.provenance, CheckState::Passed);
+        assert_eq!(r.checks.publish_attestation, CheckState::Passed);
+        assert_eq!(r.checks.transparency_log, CheckState::Passed);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let p = r.provenance.as_ref().unwrap();
+        assert!(p
+            .source_repository
+            .as_deref()
+            .unwrap_or("")
+            .contains("sigstore"));
+    }
+
+    #[test]
+    fn attestations_about_something_else_fail_and_say_why() {
+        let r = checked("1.0.1", "tarballs/sigstore-1.0.0.tgz", |_| {});
+        assert_eq!(r.checks.provenance, CheckState::Failed);
+        assert_eq!(r.checks.publish_attestation, CheckState::Failed);
+        assert!(r.problems.iter().all(|p| p.code == Code::SubjectName));
+        let r = checked("1.0.0", "tarballs/sigstore-0.4.0.tgz", |_| {});
+        assert!(r.problems.iter().any(|p| p.code == Code::SubjectDigest));
+    }
+
+    #[test]
+    fn a_missing_kind_is_missing_and_a_broken_log_entry_skips_not_passes() {
+        // Only the provenance attestation: the publish attestation is missing, not passed.
+        let r = checked("1.0.0", "tarballs/sigstore-1.0.0.tgz", |d| {
+            let a = d["attestations"].as_array_mut().unwrap();
+            a.retain(|x| {
+                x["predicateType"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("slsa"))
+            });
+        });
+        assert_eq!(r.checks.publish_attestation, CheckState::Missing);
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.code == Code::PublishAttestationMissing));
+        // A transparency-log failure: that bundle's check is skipped, the log check failed.
+        let r = checked("1.0.0", "tarballs/sigstore-1.0.0.tgz", |d| {
+            for a in d["attestations"].as_array_mut().unwrap() {
+                let e = &mut a["bundle"]["verificationMaterial"]["tlogEntries"][0];
+                let set = e["inclusionPromise"]["signedEntryTimestamp"]
+                    .as_str()
+                    .unwrap();
+                let mut b = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, set)
+                    .unwrap();
+                b[8] ^= 1;
+                e["inclusionPromise"]["signedEntryTimestamp"] =
+                    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b).into();
+            }
+        });
+        assert_eq!(r.checks.transparency_log, CheckState::Failed);
+        assert_ne!(r.checks.provenance, CheckState::Passed);
+        assert!(r.problems.iter().any(|p| p.code.is_tlog()));
+    }
+
+    #[test]
+    fn json_pointer_segments_are_escaped() {
+        assert_eq!(json_pointer_escape("@a/b~c"), "@a~1b~0c");
+    }
+}

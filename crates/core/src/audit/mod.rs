@@ -168,7 +168,22 @@ fn brief_from_json(json: &str) -> Result<String> {
         #[serde(borrow)]
         packages: Vec<BriefReport<'a>>,
     }
-    let stored: Stored = serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut stored: Stored =
+        serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
+    // As `result_json` writes it: `summary.skipped` without the registry packages, which are
+    // its tail (and in `packages` with their problems).
+    let in_packages: std::collections::HashSet<(&str, &str)> = stored
+        .packages
+        .iter()
+        .filter_map(|p| Some((p.name.as_ref(), p.version.as_deref()?)))
+        .collect();
+    let skipped = &mut stored.summary.skipped;
+    while skipped
+        .last()
+        .is_some_and(|s| in_packages.contains(&(s.name.as_str(), s.version.as_str())))
+    {
+        skipped.pop();
+    }
     serde_json::to_string(&stored).map_err(|e| Error::Internal(e.to_string()))
 }
 
@@ -905,4 +920,90 @@ pub fn find_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> R
 /// [`find_tree`], parsed.
 pub fn load_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> Result<Lockfile> {
     find_tree(cwd, lockfile)?.load()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+
+    fn locked(source: Source, integrity: Option<&str>) -> LockedPackage {
+        let mut p = LockedPackage::new("a", "1.0.0", source);
+        p.integrity = integrity.map(str::to_string);
+        p
+    }
+
+    /// Offline, with no cache: every registry package is reported `unverifiable` with the
+    /// reason, nothing is `verified`, packages not from a registry are listed as skipped.
+    #[test]
+    fn offline_nothing_is_verified_and_each_package_says_why() {
+        let dir = testdata::path("../data/lockfiles/npm-v2/cyclonedx-demo-package-integrity");
+        let lock = load_tree(&dir, None).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut ctx = Context::new(dir.clone(), Arc::new(testdata::trust())).unwrap();
+        ctx.client = ctx.client.clone().offline(true);
+        let opts = Options::default();
+        let result = rt
+            .block_on(audit(&ctx, &lock, &opts, Arc::new(|_, _| {})))
+            .unwrap();
+        assert!(!result.packages.is_empty());
+        for r in &result.packages {
+            assert_ne!(r.status, Some(Status::Verified), "{}", r.spec);
+            assert!(!r.problems.is_empty(), "{}: no reason", r.spec);
+        }
+        assert_eq!(result.summary.verified, 0);
+        assert_eq!(
+            result.summary.total,
+            result.packages.len() + result.not_from_registry
+        );
+        // The JSON the binding hands to JavaScript is the result's own serialisation.
+        let (json, _) = result_json(&result, Detail::Full).unwrap();
+        assert_eq!(json, serde_json::to_string(&result).unwrap());
+        let (brief, _) = result_json(&result, Detail::Brief).unwrap();
+        assert_eq!(brief_from_json(&json).unwrap(), brief);
+    }
+
+    #[test]
+    fn only_what_pins_the_bytes_makes_a_verdict_reusable() {
+        assert_eq!(lock_evidence(&locked(Source::Registry, None)), None);
+        assert_eq!(lock_evidence(&locked(Source::Registry, Some(""))), None);
+        let p = locked(Source::Registry, Some("sha512-AAAA"));
+        assert_eq!(lock_evidence(&p).as_deref(), Some("sha512-AAAA"));
+        assert!(!lock_sha512(&locked(Source::Registry, Some("sha1-AAAA"))));
+        let mut berry = locked(Source::Registry, None);
+        berry.checksum = Some("10/abc".into());
+        assert_eq!(
+            lock_evidence(&berry).as_deref(),
+            Some("yarn-checksum:10/abc")
+        );
+    }
+
+    #[test]
+    fn packages_not_from_a_registry_are_never_checked_as_if_they_were() {
+        assert_eq!(not_verifiable(&Source::Registry), None);
+        for s in [
+            Source::Git {
+                url: "git+https://h.example/r.git".into(),
+            },
+            Source::File {
+                path: "../x".into(),
+            },
+            Source::Tarball {
+                url: "https://h.example/x.tgz".into(),
+            },
+            Source::Link { path: "x".into() },
+            Source::Workspace { path: "w".into() },
+        ] {
+            assert!(not_verifiable(&s).is_some(), "{s:?}");
+        }
+        let r = failed_report(
+            &locked(Source::Registry, None),
+            &Error::Network("offline".into()),
+        );
+        assert_eq!(r.status, Some(Status::Unverifiable));
+        assert_eq!(r.problems[0].code, crate::Code::Network);
+    }
 }

@@ -159,7 +159,7 @@ pub struct LockedPackage {
 }
 
 impl LockedPackage {
-    fn new(name: &str, version: &str, source: Source) -> Self {
+    pub(crate) fn new(name: &str, version: &str, source: Source) -> Self {
         Self {
             name: name.to_string(),
             version: version.to_string(),

@@ -320,3 +320,79 @@ pub fn verify_all(entries: &[Entry], target: &Target, trust: &TrustMaterial) -> 
         .and_then(|f| f.provenance.take());
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+    use crate::Code;
+
+    fn target(version: &str, tarball: &str) -> Target {
+        Target {
+            name: "sigstore".into(),
+            version: version.into(),
+            sha512: testdata::sha512(tarball),
+        }
+    }
+
+    fn sigstore_1_0_0() -> Vec<Entry> {
+        let doc = testdata::json("attestations/sigstore-1.0.0.json");
+        entries(vec![doc]).unwrap()
+    }
+
+    #[test]
+    fn both_attestations_of_a_real_response_verify() {
+        let es = sigstore_1_0_0();
+        assert_eq!(es.len(), 2);
+        let v = verify_all(
+            &es,
+            &target("1.0.0", "tarballs/sigstore-1.0.0.tgz"),
+            &testdata::trust(),
+        )
+        .unwrap();
+        assert!(v.provenance.is_some() && v.publish_attestation.is_some());
+    }
+
+    #[test]
+    fn another_version_other_bytes_or_nothing_are_refused() {
+        let (es, t) = (sigstore_1_0_0(), testdata::trust());
+        let tarball = "tarballs/sigstore-1.0.0.tgz";
+        let e = verify_all(&es, &target("1.0.1", tarball), &t).unwrap_err();
+        assert_eq!(e.code(), Code::SubjectName, "{e}");
+        let e = verify_all(&es, &target("1.0.0", "tarballs/sigstore-0.4.0.tgz"), &t).unwrap_err();
+        assert_eq!(e.code(), Code::SubjectDigest, "{e}");
+        let e = verify_all(&[], &target("1.0.0", tarball), &t).unwrap_err();
+        assert_eq!(e.code(), Code::BundleParse, "{e}");
+        assert_eq!(
+            target("1.0.0", tarball).purl(),
+            "pkg:npm/sigstore@1.0.0",
+            "purl"
+        );
+    }
+
+    #[test]
+    fn the_declared_predicate_type_must_be_the_statements() {
+        let mut doc = testdata::json("attestations/sigstore-1.0.0.json");
+        doc["attestations"][0]["predicateType"] = serde_json::json!(7);
+        let es = entries(vec![doc]).unwrap();
+        let e = verify_all(
+            &es,
+            &target("1.0.0", "tarballs/sigstore-1.0.0.tgz"),
+            &testdata::trust(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), Code::PredicateType, "{e}");
+    }
+
+    #[test]
+    fn malformed_responses_have_codes() {
+        for doc in [
+            serde_json::json!({ "attestations": {} }),
+            serde_json::json!({ "attestations": [1] }),
+            serde_json::json!(3),
+        ] {
+            let e = entries(vec![doc.clone()]).unwrap_err();
+            assert_ne!(e.code(), Code::Internal, "{doc}: {e}");
+        }
+    }
+}

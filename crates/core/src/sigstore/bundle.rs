@@ -540,3 +540,127 @@ pub fn json_documents(text: &str, what: &str) -> Result<Vec<Value>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+    use crate::Code;
+
+    const BUNDLE: &str = "bundles/sigstore-2.2.0.provenance.bundle-v0.3.json";
+    const TARBALL: &str = "tarballs/sigstore-2.2.0.tgz";
+
+    fn digest() -> Option<(Algorithm, Vec<u8>)> {
+        Some((Algorithm::Sha512, testdata::sha512(TARBALL)))
+    }
+
+    #[test]
+    fn a_real_bundle_verifies_against_its_tarball() {
+        let pb = parse(&testdata::text(BUNDLE)).unwrap();
+        let opts = VerifyOptions {
+            digest: digest(),
+            ..Default::default()
+        };
+        let facts = verify(&pb, &opts, &testdata::trust()).unwrap();
+        assert_eq!(facts.signer_kind, "certificate");
+        // The same bytes, given as the artifact.
+        let opts = VerifyOptions {
+            artifact: Some(testdata::bytes(TARBALL)),
+            ..Default::default()
+        };
+        verify(&pb, &opts, &testdata::trust()).unwrap();
+    }
+
+    #[test]
+    fn other_bytes_or_a_contradicting_digest_are_refused() {
+        let pb = parse(&testdata::text(BUNDLE)).unwrap();
+        let t = testdata::trust();
+        let other = VerifyOptions {
+            digest: Some((
+                Algorithm::Sha512,
+                testdata::sha512("tarballs/sigstore-2.1.0.tgz"),
+            )),
+            ..Default::default()
+        };
+        assert_eq!(
+            verify(&pb, &other, &t).unwrap_err().code(),
+            Code::SubjectDigest
+        );
+        let both = VerifyOptions {
+            artifact: Some(testdata::bytes(TARBALL)),
+            digest: Some((Algorithm::Sha512, vec![0; 64])),
+            ..Default::default()
+        };
+        assert_eq!(verify(&pb, &both, &t).unwrap_err().code(), Code::Integrity);
+    }
+
+    #[test]
+    fn one_changed_field_is_refused() {
+        let raw: Value = serde_json::from_str(&testdata::text(BUNDLE)).unwrap();
+        let t = testdata::trust();
+        let opts = VerifyOptions {
+            digest: digest(),
+            ..Default::default()
+        };
+        let check = |edit: &dyn Fn(&mut Value)| {
+            let mut v = raw.clone();
+            edit(&mut v);
+            parse_value(v).and_then(|pb| verify(&pb, &opts, &t).map(|_| ()))
+        };
+        // The DSSE signature.
+        let e = check(&|v| {
+            let s = v["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap();
+            let mut b = STANDARD.decode(s).unwrap();
+            b[10] ^= 1;
+            v["dsseEnvelope"]["signatures"][0]["sig"] = STANDARD.encode(b).into();
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), Code::Signature, "{e}");
+        // The inclusion proof's tree size.
+        let e = check(&|v| {
+            let p = &mut v["verificationMaterial"]["tlogEntries"][0]["inclusionProof"];
+            let n: u64 = p["treeSize"].as_str().unwrap().parse().unwrap();
+            p["treeSize"] = (n + 1).to_string().into();
+        })
+        .unwrap_err();
+        assert!(e.code().is_tlog(), "{e}");
+        // An unknown media type; a bundle with no verification material.
+        let e = check(&|v| v["mediaType"] = "application/vnd.dev.sigstore.bundle.v9+json".into())
+            .unwrap_err();
+        assert_eq!(e.code(), Code::BundleVersion, "{e}");
+        let e = check(&|v| {
+            v.as_object_mut().unwrap().remove("verificationMaterial");
+        })
+        .unwrap_err();
+        assert!(
+            matches!(e.code(), Code::BundleParse | Code::TlogMissing),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_have_codes() {
+        assert_eq!(parse("{").unwrap_err().code(), Code::Json);
+        assert_eq!(parse("[]").unwrap_err().code(), Code::BundleParse);
+        assert_eq!(parse("{}").unwrap_err().code(), Code::BundleParse);
+        assert_eq!(parse_digest("sha512").unwrap_err().code(), Code::InvalidArg);
+        assert_eq!(
+            parse_digest("sha1:00").unwrap_err().code(),
+            Code::InvalidArg
+        );
+        assert_eq!(
+            parse_digest("sha256:zz").unwrap_err().code(),
+            Code::InvalidArg
+        );
+        assert_eq!(parse_digest("sha256:00ff").unwrap().1, vec![0, 255]);
+        assert_eq!(
+            parse_public_key_pem("not a key").unwrap_err().code(),
+            Code::InvalidArg
+        );
+        assert_eq!(json_documents("{}\n{}\n", "x").unwrap().len(), 2);
+        assert_eq!(
+            json_documents("{} nope", "x").unwrap_err().code(),
+            Code::Json
+        );
+    }
+}

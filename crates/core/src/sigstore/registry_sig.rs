@@ -30,18 +30,20 @@ pub fn signatures(manifest: &Value) -> Result<Vec<Signature>> {
         .as_array()
         .ok_or_else(|| Error::Signature("dist.signatures is not an array".into()))?;
     list.iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
+            let field = |k: &str| {
+                s.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        Error::Signature(format!("dist.signatures[{i}].{k} is not a string"))
+                    })
+            };
             Ok(Signature {
-                keyid: s
-                    .get("keyid")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                sig: s
-                    .get("sig")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                keyid: field("keyid")?,
+                sig: field("sig")?,
             })
         })
         .collect()
@@ -117,4 +119,61 @@ pub fn verify(
         });
     }
     verified.ok_or_else(|| Error::Signature("no registry signature".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata;
+    use crate::Code;
+
+    /// abbrev@1.0.5 from its real packument: name, version, integrity, signatures, time.
+    fn abbrev() -> (String, String, Vec<Signature>, Option<Timestamp>) {
+        let doc = testdata::json("packuments/abbrev.full.json");
+        let m = &doc["versions"]["1.0.5"];
+        let integrity = m["dist"]["integrity"].as_str().unwrap().to_string();
+        let time = doc["time"]["1.0.5"].as_str().map(|s| s.parse().unwrap());
+        ("1.0.5".into(), integrity, signatures(m).unwrap(), time)
+    }
+
+    #[test]
+    fn a_real_signature_verifies_at_publish_time() {
+        let (v, i, sigs, at) = abbrev();
+        let t = testdata::trust();
+        let ok = verify("abbrev", &v, &i, &sigs, &t.npm_keys, at).unwrap();
+        assert!(!ok.key_id.is_empty());
+    }
+
+    #[test]
+    fn any_change_to_the_signed_message_or_signature_fails() {
+        let (v, i, sigs, at) = abbrev();
+        let keys = testdata::trust().npm_keys;
+        let code = |name: &str, v: &str, i: &str, s: &[Signature]| {
+            verify(name, v, i, s, &keys, at).unwrap_err().code()
+        };
+        assert_eq!(code("abbrev", "1.0.4", &i, &sigs), Code::Signature);
+        assert_eq!(code("abbrev2", &v, &i, &sigs), Code::Signature);
+        assert_eq!(code("abbrev", &v, &format!("{i}x"), &sigs), Code::Signature);
+        assert_eq!(code("abbrev", &v, &i, &[]), Code::Signature);
+        let mut bad = sigs.clone();
+        bad[0].sig = STANDARD.encode([1u8; 70]);
+        assert_eq!(code("abbrev", &v, &i, &bad), Code::Signature);
+        let mut unknown = sigs.clone();
+        unknown[0].keyid = "SHA256:not-a-key".into();
+        assert_eq!(code("abbrev", &v, &i, &unknown), Code::KeyUnknown);
+    }
+
+    #[test]
+    fn malformed_dist_signatures_are_errors_not_absent() {
+        for m in [
+            serde_json::json!({ "dist": { "signatures": {} } }),
+            serde_json::json!({ "dist": { "signatures": [{ "keyid": 1, "sig": "x" }] } }),
+        ] {
+            let e = signatures(&m).unwrap_err();
+            assert_ne!(e.code(), Code::Internal, "{m}: {e}");
+        }
+        assert!(signatures(&serde_json::json!({ "dist": {} }))
+            .unwrap()
+            .is_empty());
+    }
 }
