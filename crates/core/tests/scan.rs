@@ -10,10 +10,11 @@ use prov_native_core::lockfile::{LockedPackage, Source};
 use prov_native_core::npm::tarball::{read, Limits, Package};
 use prov_native_core::policy::{self, Config, Inputs, Level, TarballHooks};
 use prov_native_core::report::Report;
-use prov_native_core::signals::scan::{
-    install_scripts, manifest_confusion, manifest_confusion_package, scan_code, unread_files,
-    Finding, Signal,
+use prov_native_core::signals::code::{scan_code, unread_files};
+use prov_native_core::signals::manifest::{
+    install_scripts, manifest_confusion, manifest_confusion_package,
 };
+use prov_native_core::signals::{Finding, Signal};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;

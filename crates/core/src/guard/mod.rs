@@ -1334,8 +1334,8 @@ struct Scanned {
 
 /// One read tarball's results.
 struct TarballResult {
-    mismatches: Option<Vec<crate::signals::scan::Finding>>,
-    signals: Vec<crate::signals::scan::Finding>,
+    mismatches: Option<Vec<crate::signals::Finding>>,
+    signals: Vec<crate::signals::Finding>,
     unread_others: Vec<String>,
     hooks: TarballHooks,
     /// Why the bytes were not checked against the lockfile's integrity, when they were not.
@@ -1478,7 +1478,7 @@ fn tarball_rule(cfg: &Config, name: &str) -> Option<(&'static str, Level)> {
 ///    is noted;
 /// 3. read (`tarball::read`) as npm extracts it: over the limits, unreadable, or with files
 ///    whose bytes depend on the platform is an error finding;
-/// 4. what runs what worked out once (`scan::Contexts`), then manifest confusion, the code
+/// 4. what runs what worked out once (`code::Contexts`), then manifest confusion, the code
 ///    scan and unread install targets / entry points; `info` signals are notes.
 async fn tarball_rules(
     ctx: &Context,
@@ -1588,12 +1588,12 @@ async fn tarball_rules(
                     }
                 })?;
                 // 4.
-                let cx = crate::signals::scan::Contexts::of(&pkg);
+                let cx = crate::signals::code::Contexts::of(&pkg);
                 let mismatches = manifest
                     .as_ref()
-                    .map(|m| crate::signals::scan::manifest_confusion_package(m, &pkg));
-                let mut signals = crate::signals::scan::scan_code_in(&pkg, &cx);
-                let (unread, unread_others) = crate::signals::scan::unread_files_in(&pkg, &cx);
+                    .map(|m| crate::signals::manifest::manifest_confusion_package(m, &pkg));
+                let mut signals = crate::signals::code::scan_code_in(&pkg, &cx);
+                let (unread, unread_others) = crate::signals::code::unread_files_in(&pkg, &cx);
                 signals.extend(unread);
                 let said = |sev: &str, max: usize| -> Vec<String> {
                     pkg.anomalies
@@ -1731,7 +1731,7 @@ async fn tarball_rules(
                 let fields: Vec<&str> = mism
                     .iter()
                     .filter_map(|m| match &m.signal {
-                        crate::signals::scan::Signal::ManifestMismatch { field, .. } => {
+                        crate::signals::Signal::ManifestMismatch { field, .. } => {
                             Some(field.as_str())
                         }
                         _ => None,

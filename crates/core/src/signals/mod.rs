@@ -1,6 +1,11 @@
-//! What a package looks like beyond its signatures: install scripts and code (`scan`), names
-//! close to popular ones (`typosquat`), and known-malicious versions (`advisories`).
+//! What a package looks like beyond its signatures: its `package.json` (install scripts,
+//! manifest confusion: `manifest`), its code (`code`), names close to popular ones
+//! (`typosquat`), and known-malicious versions (`advisories`).
 
 pub mod advisories;
-pub mod scan;
+pub mod code;
+mod finding;
+pub mod manifest;
 pub mod typosquat;
+
+pub use finding::{Finding, Signal};

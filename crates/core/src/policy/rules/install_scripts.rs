@@ -63,10 +63,10 @@ pub struct TarballHooks {
 }
 
 impl TarballHooks {
-    /// The hooks of a read tarball (`scan::install_scripts` with its `binding.gyp`).
+    /// The hooks of a read tarball (`signals::manifest::install_scripts` with its `binding.gyp`).
     pub fn of(pkg: &crate::npm::tarball::Package) -> Self {
-        let hooks = crate::signals::scan::install_scripts(&pkg.manifest, pkg.has_binding_gyp);
-        let explicit = crate::signals::scan::install_scripts(&pkg.manifest, false);
+        let hooks = crate::signals::manifest::install_scripts(&pkg.manifest, pkg.has_binding_gyp);
+        let explicit = crate::signals::manifest::install_scripts(&pkg.manifest, false);
         Self {
             binding_gyp_implied: hooks.len() > explicit.len(),
             hooks,
@@ -89,11 +89,11 @@ fn squash_blanks(s: &str) -> String {
 /// abbreviated manifest that says `hasInstallScript`). With `gypfile: true` and neither
 /// `install` nor `preinstall`, npm's implied `install: node-gyp rebuild` is one of them.
 fn manifest_hooks(m: &Value) -> Option<Vec<(String, String)>> {
-    if crate::signals::scan::is_abbreviated(m) {
+    if crate::signals::manifest::is_abbreviated(m) {
         return (m.get("hasInstallScript") != Some(&Value::Bool(true))).then(Vec::new);
     }
     let gyp = m.get("gypfile") == Some(&Value::Bool(true));
-    Some(crate::signals::scan::install_scripts(m, gyp))
+    Some(crate::signals::manifest::install_scripts(m, gyp))
 }
 
 pub fn check(cfg: &Config, p: &Package, out: &mut Outcome) {
