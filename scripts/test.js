@@ -9,7 +9,7 @@
 //   node scripts/test.js            both
 //   node scripts/test.js rust|js    one of them
 
-const { spawn } = require('node:child_process')
+const { spawn, execFileSync } = require('node:child_process')
 const path = require('node:path')
 
 const { floorEnv } = require('./cross-toolchain')
@@ -34,11 +34,21 @@ function run (name, cmd, args, { buffer, env = {} }) {
   })
 }
 
+// The host triple, as rustc names it (`napi build` passes it as --target).
+function hostTriple () {
+  const out = execFileSync('rustc', ['-vV'], { encoding: 'utf8' })
+  const m = /^host: (\S+)$/m.exec(out)
+  if (!m) throw new Error(`rustc -vV names no host:\n${out}`)
+  return m[1]
+}
+
 async function main () {
   const jobs = []
   if (which === 'all' || which === 'rust') {
-    // The environment of `npm run build*` (scripts/build.js): one build of the dependencies.
-    jobs.push(run('rust', 'cargo', ['test', '--workspace'], { buffer: which === 'all', env: floorEnv() }))
+    // As `napi build` builds (scripts/build.js): for the host triple named explicitly and in
+    // the same environment, so the tests reuse the addon's build of the dependencies.
+    const target = ['--target', hostTriple()]
+    jobs.push(run('rust', 'cargo', ['test', '--workspace', ...target], { buffer: which === 'all', env: floorEnv() }))
   }
   if (which === 'all' || which === 'js') {
     jobs.push(run('js', process.execPath, ['--test', '--test-concurrency=4', '__test__/'], { buffer: false }))
