@@ -17,6 +17,29 @@ function firstProblem (r) {
   return p ? `${p.code}: ${p.message}` : ''
 }
 
+// Identical reasons from this many packages up are grouped; a group names its first few.
+const GROUP_AT = 3
+const GROUP_NAMES = 5
+
+// The engine's messages name API options (`attestationsRegistry`); the CLI user types flags.
+function cliSpelling (text) {
+  return text.replace(/\bset attestationsRegistry\b/g, 'pass --attestations-registry URL')
+    .replace(/\battestationsRegistry\b/g, '--attestations-registry')
+}
+
+// Codes that say the registry does not serve signatures or attestations (a mirror).
+const MIRROR_CODES = new Set(['ERR_PROV_REGISTRY_SIGNATURE_MISSING', 'ERR_PROV_ATTESTATIONS_UNAVAILABLE'])
+
+// One line saying what to do when reports are unverifiable because the registry is a mirror
+// that strips signatures and attestations; null otherwise.
+function mirrorHint (reports) {
+  let n = 0
+  for (const r of reports) if (r.status === 'unverifiable' && r.problems.some((p) => MIRROR_CODES.has(p.code))) n++
+  if (n === 0) return null
+  return `hint: ${n === 1 ? 'one package is' : `${n} packages are`} unverifiable because the registry serves no signatures or ` +
+    'attestations (a mirror?): pass --attestations-registry URL, a registry that serves them, to check them there'
+}
+
 // Human table: one section per status (verified ones only counted unless `all`), then the
 // packages that were not from a registry, then the summary line.
 function table (result, options) {
@@ -35,13 +58,35 @@ function * tableLines (result, { all = false, color = false } = {}) {
       yield '  (use --all to list them)'
       continue
     }
+    // Identical reasons (a mirror gives every package the same one) are one line each, with a
+    // count and the first few names; a reason only one package has stays on its own row.
+    let shown = rows
+    if (status !== 'verified') {
+      const groups = new Map()
+      for (const r of rows) {
+        const k = cliSpelling(firstProblem(r))
+        const g = groups.get(k)
+        if (g) g.push(r)
+        else groups.set(k, [r])
+      }
+      shown = []
+      for (const [reason, g] of groups) {
+        if (g.length < GROUP_AT) {
+          shown.push(...g)
+          continue
+        }
+        const names = g.slice(0, GROUP_NAMES).map(pkgId).join(', ')
+        yield `  ${g.length} packages: ${reason}`
+        yield `      ${names}${g.length > GROUP_NAMES ? `, … (${g.length - GROUP_NAMES} more; --json lists all)` : ''}`
+      }
+    }
     // A loop, not Math.max(...spread): a spread of 300,000 arguments overflows the stack.
     let width = 0
-    for (const r of rows) width = Math.max(width, Math.min(50, pkgId(r).length))
-    for (const r of rows) {
+    for (const r of shown) width = Math.max(width, Math.min(50, pkgId(r).length))
+    for (const r of shown) {
       const detail = status === 'verified'
         ? (r.provenance && r.provenance.sourceRepository) || ''
-        : firstProblem(r)
+        : cliSpelling(firstProblem(r))
       yield `  ${pkgId(r).padEnd(width)}  ${detail}`
     }
   }
@@ -53,6 +98,8 @@ function * tableLines (result, { all = false, color = false } = {}) {
     for (const s of other) yield `  ${s.name}@${s.version}  ${s.reason}`
   }
   const s = result.summary
+  const hint = mirrorHint(result.packages)
+  if (hint) yield hint
   yield ''
   yield `${s.total} packages: ${s.verified} verified, ${s.unsigned} unsigned, ${s.invalid} invalid, ` +
     `${s.unverifiable} unverifiable, ${other.length} not from a registry` +
@@ -241,6 +288,65 @@ function sarif (result, { version = '0.0.0', cwd = process.cwd() } = {}) {
   }
 }
 
+// The line of package.json (1-based) where `name` is declared as a dependency, or 0.
+function manifestIndex (pkgJson) {
+  let lines = []
+  try { lines = fs.readFileSync(pkgJson, 'utf8').split('\n') } catch {}
+  const at = new Map()
+  let inDeps = false
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]
+    const open = /"(dependencies|devDependencies|optionalDependencies|peerDependencies)"\s*:\s*\{/.exec(l)
+    if (open) inDeps = true
+    if (inDeps) {
+      const re = /"([^"]+)"\s*:\s*"/g
+      let m
+      while ((m = re.exec(l)) !== null) if (!at.has(m[1])) at.set(m[1], i + 1)
+      if (l.includes('}')) inDeps = false
+    }
+  }
+  return (name) => at.get(name) || 0
+}
+
+// SARIF 2.1.0 for the guard: one result per finding (error → error, warn → warning), located
+// at the package's line in the lockfile and, for a direct dependency, in package.json; one
+// rule per policy rule.
+function guardSarif (result, { version = '0.0.0', cwd = process.cwd() } = {}) {
+  const rel = (f) => path.relative(cwd, f).split(path.sep).join('/') || f
+  const lockUri = rel(result.lockfile)
+  const line = lineIndex(result.lockfile)
+  const pkgJson = path.join(path.dirname(result.lockfile), 'package.json')
+  const declared = manifestIndex(pkgJson)
+  const rules = new Map()
+  const results = []
+  const add = (f, level, suppressed) => {
+    if (!rules.has(f.rule)) rules.set(f.rule, { id: f.rule, name: f.rule, shortDescription: { text: `prov-native policy rule ${f.rule}` } })
+    const locations = [{ physicalLocation: { artifactLocation: { uri: lockUri }, region: { startLine: line(f.name, f.version) } } }]
+    const d = declared(f.name)
+    if (d) locations.push({ physicalLocation: { artifactLocation: { uri: rel(pkgJson) }, region: { startLine: d } } })
+    const r = {
+      ruleId: f.rule,
+      level,
+      message: { text: `${f.name}@${f.version}: ${f.message}${f.evidence.length ? `\n${f.evidence.join('\n')}` : ''}` },
+      locations,
+      partialFingerprints: { packageVersion: `${f.name}@${f.version}/${f.rule}` }
+    }
+    if (suppressed) r.suppressions = [{ kind: 'external', justification: suppressed }]
+    results.push(r)
+  }
+  for (const f of result.findings) add(f, f.level === 'error' ? 'error' : 'warning')
+  for (const f of result.allowed) add(f, f.level === 'error' ? 'error' : 'warning', f.allowedBy || 'allowed by an exception')
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'prov-native', version, rules: [...rules.values()] } },
+      results,
+      invocations: [{ executionSuccessful: true, toolExecutionNotifications: result.skipped.map((s) => ({ level: 'note', message: { text: `not checked: ${s}` } })) }]
+    }]
+  }
+}
+
 // A one-line progress bar on a TTY stream; a no-op elsewhere.
 function progressBar (stream) {
   if (!stream.isTTY) return { update () {}, done () {} }
@@ -263,7 +369,7 @@ function findingsTable (result) {
   const out = []
   for (const f of result.findings) {
     out.push(`${f.level === 'error' ? 'ERROR' : 'WARN '} ${f.rule.padEnd(22)} ${f.name}@${f.version}: ${f.message}`)
-    for (const e of f.evidence) out.push(`      ${e}`)
+    for (const e of f.evidence) out.push(`      ${cliSpelling(e)}`)
   }
   for (const f of result.allowed) {
     out.push(`ALLOW ${f.rule.padEnd(22)} ${f.name}@${f.version}: ${f.message} — ${f.allowedBy}`)
@@ -280,4 +386,4 @@ function findingsTable (result) {
   return out.join('\n')
 }
 
-module.exports = { table, tableLines, writeLines, sarif, progressBar, findingsTable, writeJson, lineIndex }
+module.exports = { mirrorHint, cliSpelling, guardSarif, table, tableLines, writeLines, sarif, progressBar, findingsTable, writeJson, lineIndex }

@@ -1,0 +1,150 @@
+'use strict'
+
+// What the command modules share: argument parsing with usage errors, the closest-flag
+// suggestion, and the options `audit` and `guard` have in common.
+
+const { parseArgs } = require('node:util')
+const fs = require('node:fs')
+const path = require('node:path')
+
+class UsageError extends Error {
+  constructor (message) {
+    super(message)
+    this.code = 'ERR_PROV_INVALID_ARG'
+  }
+}
+
+// Levenshtein distance, for "did you mean".
+function distance (a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+  }
+  return d[a.length][b.length]
+}
+
+// The candidate closest to `word`, when it is close enough to be a typo (or a prefix of it).
+function closest (word, candidates) {
+  let best = null
+  let bestD = Infinity
+  for (const c of candidates) {
+    const dd = c.startsWith(word) && word.length >= 3 ? 0.5 : distance(word, c)
+    if (dd < bestD) {
+      best = c
+      bestD = dd
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null
+}
+
+// The long flags of a parseArgs `options` object (or a list of names), as `--name`.
+function flagNames (options) {
+  if (!options) return []
+  const names = Array.isArray(options) ? options : Object.keys(options)
+  return names.map((n) => (n.startsWith('-') ? n : `--${n}`))
+}
+
+// "Unknown option '--jsn'" (node's parseArgs, ERR_PARSE_ARGS_UNKNOWN_OPTION), with the closest
+// known flag when there is one. Works on any module's error, whatever parsed its arguments.
+function suggestFlag (message, options) {
+  const m = /Unknown option '(-{1,2}[^'=]+)/.exec(message)
+  if (!m) return null
+  const flag = m[1]
+  const best = closest(flag, flagNames(options))
+  return best ? `unknown option ${flag}; did you mean ${best}?` : `unknown option ${flag}`
+}
+
+function parse (argv, options) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new UsageError(suggestFlag(e.message, options) || e.message)
+  }
+}
+
+const abs = (f) => (f ? path.resolve(f) : undefined)
+
+// --previous-lockfile: a path, or `<rev>:<file>` for git when no such file exists (left as is).
+const previousArg = (f) => {
+  if (!f) return undefined
+  const m = /^([^:]{2,}):(.+)$/.exec(f)
+  return m && !fs.existsSync(f) ? f : path.resolve(f)
+}
+
+// --fetch-timeout MS: a positive whole number of milliseconds.
+function fetchTimeout (values) {
+  const v = values['fetch-timeout']
+  if (v === undefined) return undefined
+  const ms = Number(v)
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(ms) || ms < 1) throw new UsageError('--fetch-timeout must be a positive whole number of milliseconds')
+  return ms
+}
+
+// Options `audit` and `guard` share.
+const TREE_FLAGS = {
+  json: { type: 'boolean' },
+  sarif: { type: 'boolean' },
+  format: { type: 'string' },
+  concurrency: { type: 'string' },
+  'no-cache': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  offline: { type: 'boolean' },
+  registry: { type: 'string' },
+  'attestations-registry': { type: 'string' },
+  'trusted-root': { type: 'string' },
+  'npm-keys': { type: 'string' },
+  'fetch-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+}
+
+function treeOptions (values, positionals, command) {
+  if (positionals.length > 1) throw new UsageError(`${command} takes one directory or lockfile`)
+  let concurrency
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
+  }
+  return {
+    lockfile: abs(positionals[0]),
+    registry: values.registry,
+    attestationsRegistry: values['attestations-registry'],
+    concurrency,
+    cache: !values['no-cache'],
+    cacheDir: abs(values['cache-dir']),
+    offline: !!values.offline,
+    trustedRoot: abs(values['trusted-root']),
+    npmKeys: abs(values['npm-keys']),
+    fetchTimeout: fetchTimeout(values)
+  }
+}
+
+// The output format of --json / --sarif / --format: at most one of them may choose it.
+function outputFormat (values, formats = ['table', 'json', 'sarif']) {
+  const chosen = []
+  if (values.json) chosen.push('--json')
+  if (values.sarif) chosen.push('--sarif')
+  if (values.format !== undefined) chosen.push(`--format ${values.format}`)
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} choose different outputs: give one`)
+  const format = values.json ? 'json' : values.sarif ? 'sarif' : (values.format || 'table')
+  if (!formats.includes(format)) throw new UsageError(`unknown format ${JSON.stringify(format)} (one of ${formats.join(', ')})`)
+  return format
+}
+
+const TREE_HELP = `  --json | --sarif | --format table|json|sarif   output (one of them; default table)
+  --registry URL                 registry to resolve from (default: npm's configuration)
+  --attestations-registry URL    registry that serves attestations, keys and signatures (when
+                                 --registry is a mirror that strips them)
+  --concurrency N                packages verified at once (default 32)
+  --no-cache                     do not read or write the result cache
+  --cache-dir DIR                result cache (default <npm cache>/_prov-native)
+  --offline                      no network: cached results only
+  --trusted-root FILE            Sigstore trusted_root.json instead of the embedded one
+  --npm-keys FILE                npm registry keys instead of the embedded ones
+  --fetch-timeout MS             longest one HTTP request may take (default npm's fetch-timeout,
+                                 else 120000)
+  -h, --help                     show this help`
+
+module.exports = { UsageError, parse, closest, suggestFlag, flagNames, abs, previousArg, fetchTimeout, TREE_FLAGS, TREE_HELP, treeOptions, outputFormat }
