@@ -82,7 +82,19 @@ function commandIndex (args, valueFlags) {
   return -1
 }
 
-const isGlobal = (args) => args.some((a) => a === '-g' || a === '--global' || a === '--location=global' || (a === '--location' && false))
+// The arguments that are not options nor options' values.
+function positionals (args, valueFlags) {
+  const out = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    if (a === '--') return out.concat(args.slice(i + 1))
+    if (!a.startsWith('-')) out.push(a)
+    else if (valueFlags.has(a)) i++
+  }
+  return out
+}
+
+const isGlobal = (args) => args.some((a) => a === '-g' || a === '--global' || a === '--location=global')
 
 // { kind: 'pass' } | { kind: 'add', ... } | { kind: 'run', packages: [specs] }
 function classify (manager, args, { yarnBerry = false } = {}) {
@@ -94,7 +106,7 @@ function classify (manager, args, { yarnBerry = false } = {}) {
     if (NPM_EXEC.has(cmd)) return runPackages('npm-exec', args.slice(i + 1))
     if (!NPM_ADD.has(cmd)) return { kind: 'pass' }
     if (isGlobal(args)) {
-      return { kind: 'add', global: true, resolve: ['install', ...args.filter((a, j) => j !== i && !['-g', '--global', '--location=global'].includes(a)), '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'] }
+      return { kind: 'add', global: true, npmResolve: positionals(args.slice(i + 1), NPM_VALUE_FLAGS) }
     }
     // npm ci installs the lockfile as it is: that lockfile is what is guarded.
     if (NPM_CI.has(cmd)) return { kind: 'add', asIs: true }
@@ -109,7 +121,7 @@ function classify (manager, args, { yarnBerry = false } = {}) {
     if (cmd === 'dlx') return runPackages('pnpm-dlx', args.slice(i + 1))
     if (!PNPM_ADD.has(cmd)) return { kind: 'pass' }
     if (isGlobal(args)) {
-      return { kind: 'add', global: true, npmResolve: args.slice(i + 1).filter((a) => !a.startsWith('-')) }
+      return { kind: 'add', global: true, npmResolve: positionals(args.slice(i + 1), PNPM_VALUE_FLAGS) }
     }
     return { kind: 'add', resolve: [...args, '--lockfile-only', '--ignore-scripts'] }
   }
@@ -117,7 +129,7 @@ function classify (manager, args, { yarnBerry = false } = {}) {
     const i = commandIndex(args, new Set(['--cwd']))
     const cmd = i === -1 ? 'install' : args[i] // a bare `yarn` installs
     if (i !== -1 && args[0] === 'global') {
-      return { kind: 'add', global: true, npmResolve: args.slice(2).filter((a) => !a.startsWith('-')) }
+      return { kind: 'add', global: true, npmResolve: positionals(args.slice(2), new Set()) }
     }
     if (cmd === 'dlx') return runPackages('yarn-dlx', args.slice(i + 1))
     if (!YARN_ADD.has(cmd)) return { kind: 'pass' }
@@ -133,7 +145,7 @@ function classify (manager, args, { yarnBerry = false } = {}) {
     if (cmd === 'x') return runPackages('bunx', args.slice(i + 1))
     if (!BUN_ADD.has(cmd)) return { kind: 'pass' }
     if (isGlobal(args)) {
-      return { kind: 'add', global: true, npmResolve: args.slice(i + 1).filter((a) => !a.startsWith('-')) }
+      return { kind: 'add', global: true, npmResolve: positionals(args.slice(i + 1), new Set(['--registry', '--cwd'])) }
     }
     return { kind: 'add', resolve: [...args, '--lockfile-only', '--ignore-scripts'] }
   }
@@ -296,7 +308,7 @@ function policyFile (root) {
 }
 
 // Guard `lockfile` (in the temporary copy) against `previous` and print the findings.
-async function guardLockfile ({ lockfile, previous, config, io }) {
+async function guardLockfile ({ lockfile, previous, config, label, io }) {
   const { guard } = require('..')
   const { findingsTable } = require('./format')
   const result = await guard({
@@ -305,6 +317,8 @@ async function guardLockfile ({ lockfile, previous, config, io }) {
     config,
     previousLockfile: previous || undefined
   })
+  // The copy is gone by the time anyone reads this: name what it stands for.
+  if (label) result.lockfile = label
   io.err(findingsTable(result))
   return result
 }
@@ -368,6 +382,12 @@ async function run (manager, argv, io) {
       live.temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prov-native-wrap-'))
       const temp = live.temp
       let resolved
+      if (what.global && what.npmResolve.length === 0) {
+        removeTemp()
+        removeSignalHandlers()
+        io.err(`prov-native: ${manager} ${args.join(' ')} names no package: a global update of everything cannot be guarded here; name the packages (prov-native ${manager} ${args.join(' ')} <pkg>...) to guard them. Not run.`)
+        return 2
+      }
       if (what.kind === 'run' || what.npmResolve) {
         const specs = what.kind === 'run' ? what.packages : what.npmResolve
         resolved = await resolveAlone(specs, root, temp, io)
@@ -387,8 +407,12 @@ async function run (manager, argv, io) {
       if (!resolved.lockfile) throw usageError(`${manager} wrote no lockfile in the temporary copy; cannot guard ${args.join(' ')}`)
       if (resolved.lockfile.endsWith('.lockb')) throw usageError('bun wrote a binary bun.lockb: set saveTextLockfile (bunfig.toml [install] saveTextLockfile = true) or pass --save-text-lockfile so that the guard can read bun.lock')
       const previous = what.kind === 'run' || what.global ? null : findLockfile(root, manager)
+      const name = path.basename(resolved.lockfile)
       result = await guardLockfile({
         lockfile: resolved.lockfile,
+        label: what.kind === 'run' || what.npmResolve
+          ? `the tree of ${(what.kind === 'run' ? what.packages : what.npmResolve).join(' ')} as npm resolves it`
+          : `${path.join(root, name)} as ${manager} ${args.join(' ')} would leave it`,
         // Without one, every package is new (the copy is outside any git work tree).
         previous,
         config: policyFile(root),
