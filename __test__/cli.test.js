@@ -159,3 +159,147 @@ test('audit: usage and configuration errors exit 2', async () => {
     assert.match(r.stderr, /ERR_PROV_/)
   }
 })
+
+// --- the CLI as a user meets it ---------------------------------------------------------------
+
+test('--version and -v print the package version', async () => {
+  const version = require('../package.json').version
+  for (const flag of ['--version', '-v']) {
+    const r = await run([flag])
+    assert.equal(r.code, 0)
+    assert.equal(r.stdout.trim(), version)
+  }
+})
+
+test('--help per command, with examples; help <command> is the same', async () => {
+  for (const cmd of ['verify', 'audit', 'guard', 'npm']) {
+    const r = await run([cmd, '--help'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, new RegExp(`Usage:[\\s\\S]*prov-native ${cmd}`))
+    assert.match(r.stdout, /Examples:\n {2}prov-native /)
+    assert.equal((await run(['help', cmd])).stdout, r.stdout)
+  }
+  const all = await run(['--help'])
+  for (const cmd of ['verify', 'audit', 'guard', 'npm|pnpm|yarn|bun']) assert.ok(all.stdout.includes(`  ${cmd}`), cmd)
+})
+
+test('an unknown flag or command suggests the closest one', async () => {
+  for (const [args, hint] of [
+    [['audit', '--jsn'], '--json'],
+    [['guard', '--sacn-all'], '--scan-all'],
+    [['guard', '--previous-lock', 'x'], '--previous-lockfile'],
+    [['verify', 'a@1', '--attestation-registry', 'x'], '--attestations-registry'],
+    [['gaurd'], 'guard'],
+    [['--verison'], '--version']
+  ]) {
+    const r = await run(args)
+    assert.equal(r.code, 2, args.join(' '))
+    assert.match(r.stderr, /ERR_PROV_INVALID_ARG/)
+    assert.ok(r.stderr.includes(`did you mean ${hint}?`), `${args.join(' ')}: ${r.stderr}`)
+  }
+  // Nothing close: no guess.
+  const far = await run(['audit', '--zzzzzzzz'])
+  assert.equal(far.code, 2)
+  assert.doesNotMatch(far.stderr, /did you mean/)
+})
+
+test('mutually exclusive output flags are a usage error', async () => {
+  for (const args of [['audit', '--json', '--sarif'], ['audit', '--json', '--format', 'table'], ['guard', '--sarif', '--json'], ['guard', '--format', 'sarif', '--sarif']]) {
+    const r = await run(args)
+    assert.equal(r.code, 2, args.join(' '))
+    assert.match(r.stderr, /ERR_PROV_INVALID_ARG: .*choose different outputs/)
+  }
+})
+
+test('a command module plugs in with one table line: help, flag suggestions and errors work for it', async () => {
+  const { main, COMMANDS } = require('../bin/prov-native')
+  const { parseArgs } = require('node:util')
+  const options = { alpha: { type: 'boolean' }, 'beta-gamma': { type: 'string' } }
+  COMMANDS.example = () => ({
+    usage: 'Usage: prov-native example [--alpha]\n\nExamples:\n  prov-native example --alpha',
+    options,
+    run: async (argv, io) => {
+      // The module parses its own flags with node's parseArgs, unwrapped.
+      const { values } = parseArgs({ args: argv, options, strict: true })
+      io.out(values.alpha ? 'alpha' : 'plain')
+      return 0
+    }
+  })
+  try {
+    const io = () => { const o = { out: [], err: [] }; return [o, { out: (s) => o.out.push(s), err: (s) => o.err.push(s) }] }
+    let [o, i] = io()
+    assert.equal(await main(['example', '--alpha'], i), 0)
+    assert.deepEqual(o.out, ['alpha']);
+    [o, i] = io()
+    assert.equal(await main(['example', '--help'], i), 0)
+    assert.match(o.out[0], /Examples:/);
+    [o, i] = io()
+    assert.equal(await main(['example', '--alpah'], i), 2)
+    assert.match(o.err[0], /ERR_PROV_INVALID_ARG: unknown option --alpah; did you mean --alpha\?/);
+    [o, i] = io()
+    assert.equal(await main(['--help'], i), 0)
+    assert.match(o.out[0], /\n {2}example +Usage: prov-native example/)
+  } finally {
+    delete COMMANDS.example
+  }
+})
+
+test('guard --sarif: each finding located at its lockfile line and, for a direct dependency, its package.json line', async () => {
+  const dir = project(reg, ['sigstore@1.0.0', 'tuf-js@1.0.0'])
+  // package.json one dependency per line, as people write it.
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'))
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
+  // SYNTHETIC advisory list naming a real fixture version.
+  fs.writeFileSync(path.join(dir, 'list.csv'), 'package_name,package_version\ntuf-js,1.0.0\n')
+  fs.writeFileSync(path.join(dir, 'prov-native.config.json'), JSON.stringify({ rules: { advisories: { level: 'error', sources: ['list.csv'] } } }))
+  const r = await run(['guard', '--sarif', '--no-cache'], dir)
+  assert.equal(r.code, 1, r.stderr)
+  const doc = JSON.parse(r.stdout)
+  assert.equal(doc.version, '2.1.0')
+  const res = doc.runs[0].results.find((x) => x.ruleId === 'advisories')
+  assert.ok(res, r.stdout)
+  assert.equal(res.level, 'error')
+  const lockLines = fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8').split('\n')
+  const pkgLines = fs.readFileSync(path.join(dir, 'package.json'), 'utf8').split('\n')
+  const [lock, manifest] = res.locations.map((l) => l.physicalLocation)
+  assert.equal(lock.artifactLocation.uri, 'package-lock.json')
+  assert.match(lockLines[lock.region.startLine - 1], /"node_modules\/tuf-js"/)
+  assert.equal(manifest.artifactLocation.uri, 'package.json')
+  assert.match(pkgLines[manifest.region.startLine - 1], /"tuf-js":/)
+  assert.ok(doc.runs[0].tool.driver.rules.some((x) => x.id === 'advisories'))
+})
+
+test('a mirror: identical unverifiable reasons are one line with a count and names, one hint with the CLI flag', async () => {
+  const dir = project(mirror, ['sigstore@1.0.0', 'tuf-js@1.0.0', 'sigstore@2.3.1'])
+  const r = await run(['audit', '--no-cache'], dir)
+  assert.equal(r.code, 1)
+  assert.match(r.stdout, /UNVERIFIABLE \(3\)\n {2}3 packages: ERR_PROV_REGISTRY_SIGNATURE_MISSING: .*\n {6}sigstore@1\.0\.0, sigstore@2\.3\.1, tuf-js@1\.0\.0\n/)
+  assert.equal(r.stdout.match(/--attestations-registry URL/g).length >= 1, true)
+  assert.equal((r.stdout.match(/^hint:/mg) || []).length, 1)
+  assert.doesNotMatch(r.stdout, /attestationsRegistry/, 'the API option\'s spelling is not what a CLI user types')
+  // summary.skipped: the run-wide reason once, with its count; the package not from a registry stays.
+  const j = JSON.parse((await run(['audit', '--no-cache', '--json'], dir)).stdout)
+  assert.deepEqual(j.summary.skipped.map((s) => s.name), ['from-git'])
+  assert.equal(j.summary.skippedReasons.length, 1)
+  assert.equal(j.summary.skippedReasons[0].count, 3)
+  assert.match(j.summary.skippedReasons[0].reason, /^ERR_PROV_REGISTRY_SIGNATURE_MISSING/)
+  assert.equal(j.packages.filter((p) => p.status === 'unverifiable').length, 3, 'each package still has its report')
+})
+
+test('the loader\'s error names the platform package, the file and the fix (exit 2, ERR_PROV_LOAD)', async () => {
+  // A copy of the package without its native addon.
+  const copy = tmpdir()
+  for (const f of ['bin', 'schema', 'index.js', 'package.json']) fs.cpSync(path.join(__dirname, '..', f), path.join(copy, f), { recursive: true })
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, [path.join(copy, 'bin', 'prov-native.js'), 'verify', 'sigstore@1.0.0'], { cwd }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }))
+  })
+  assert.equal(r.code, 2)
+  const { triple } = require('../bin/cli')
+  assert.match(r.stderr, /ERR_PROV_LOAD/)
+  assert.ok(r.stderr.includes(`prov-native-${triple()}`), r.stderr)
+  assert.ok(r.stderr.includes(`prov-native.${triple()}.node`), r.stderr)
+  assert.match(r.stderr, /Fix: install the platform package \(npm install prov-native-[\w-]+@\d/)
+  // --version and --help need no addon.
+  const v = await new Promise((resolve) => execFile(process.execPath, [path.join(copy, 'bin', 'prov-native.js'), '--version'], (err, stdout) => resolve({ code: err ? err.code : 0, stdout })))
+  assert.equal(v.code, 0)
+})

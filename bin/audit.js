@@ -41,7 +41,7 @@ async function run (argv, io) {
   const format = outputFormat(values)
   const { tableLines, writeLines, sarif, progressBar, writeJson } = require('./format')
   const bar = progressBar(io.stderr || process.stderr)
-  const { audit } = require('..')
+  const { audit } = require('./cli').addon()
   // The table and SARIF read a report's status, problems and provenance only: brief reports
   // keep a large tree's result small (--json prints every report whole).
   const detail = format === 'json' ? 'full' : 'brief'

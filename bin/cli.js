@@ -147,4 +147,48 @@ const TREE_HELP = `  --json | --sarif | --format table|json|sarif   output (one 
                                  else 120000)
   -h, --help                     show this help`
 
-module.exports = { UsageError, parse, closest, suggestFlag, flagNames, abs, previousArg, fetchTimeout, TREE_FLAGS, TREE_HELP, treeOptions, outputFormat }
+// The platform triple the loader looks for, as napi-rs names it (linux-x64-gnu, darwin-arm64,
+// win32-x64-msvc, …).
+function triple () {
+  const { platform, arch } = process
+  if (platform === 'linux') {
+    const report = process.report && typeof process.report.getReport === 'function' ? process.report.getReport() : null
+    const glibc = report && report.header && report.header.glibcVersionRuntime
+    return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`
+  }
+  if (platform === 'win32') return `win32-${arch}-msvc`
+  return `${platform}-${arch}`
+}
+
+// The native addon, or ERR_PROV_LOAD naming the platform package and file the loader looked
+// for, why each attempt failed, and the fix.
+function addon () {
+  try {
+    return require('..')
+  } catch (e) {
+    const t = triple()
+    const dir = path.resolve(__dirname, '..')
+    const pkg = `prov-native-${t}`
+    const version = (() => { try { return require('../package.json').version } catch { return '<version>' } })()
+    const causes = []
+    // The loader's chain of attempts: those for this platform say why (not found, wrong ELF, …).
+    for (let c = e, n = 0; c && n < 16; c = c.cause, n++) {
+      const m = String(c.message || c).split('\n')[0]
+      if (m.includes(t)) causes.push(m)
+    }
+    if (causes.length === 0) causes.push(String(e && e.message).split('\n')[0])
+    const err = new Error(
+      `the native addon could not be loaded for ${process.platform} ${process.arch} (${t}). The loader looked for ` +
+      `${path.join(dir, `prov-native.${t}.node`)} and the package ${pkg} (its file prov-native.${t}.node); ` +
+      `${causes.map((c) => c.replace(/^Error: /, '')).join('; ')}. ` +
+      `Fix: install the platform package (npm install ${pkg}@${version}); it is an optional dependency, so it is missing ` +
+      'after --omit=optional / --no-optional or with a lockfile written on another OS or libc (then delete node_modules and ' +
+      'run npm install again on this machine). Platforms with a build: linux x64/arm64 (glibc ≥ 2.17 and musl), macOS x64/arm64, Windows x64/arm64.'
+    )
+    err.code = 'ERR_PROV_LOAD'
+    err.cause = e
+    throw err
+  }
+}
+
+module.exports = { addon, triple, UsageError, parse, closest, suggestFlag, flagNames, abs, previousArg, fetchTimeout, TREE_FLAGS, TREE_HELP, treeOptions, outputFormat }

@@ -57,7 +57,7 @@ async function run (argv, io) {
   }
   // `scanAll` reads every tarball, not only those changed since the previous lockfile (the
   // native guard also honours PROV_NATIVE_SCAN_ALL=1 from the environment).
-  const { guard } = require('..')
+  const { guard } = require('./cli').addon()
   const result = await guard({
     ...opts,
     cwd,

@@ -107,8 +107,10 @@ async function main (argv, io) {
       throw unknownCommand(cmd)
     }
     mod = load()
-    // `--help` of a wrapped package manager is its own, except alone: `prov-native npm --help`.
-    if (rest.length === 1 && isHelp(rest[0]) && mod.passthrough) {
+    // `<command> --help` prints the module's usage, whatever the module does with its flags.
+    // A wrapped package manager's `--help` is its own, except alone: `prov-native npm --help`.
+    const beforeDashes = rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'))
+    if (mod.passthrough ? rest.length === 1 && isHelp(rest[0]) : beforeDashes.some(isHelp)) {
       io.out(mod.usage)
       return 0
     }

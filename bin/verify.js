@@ -78,7 +78,7 @@ async function run (argv, io) {
     npmKeys: abs(values['npm-keys']),
     fetchTimeout: fetchTimeout(values)
   }
-  const { verify } = require('..')
+  const { verify } = require('./cli').addon()
   // verify() rejects only for usage and configuration errors; the reports of the other specs
   // are still printed before the first such error is raised.
   const settled = await Promise.allSettled(positionals.map((spec) => verify(spec, opts)))

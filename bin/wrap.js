@@ -309,7 +309,7 @@ function policyFile (root) {
 
 // Guard `lockfile` (in the temporary copy) against `previous` and print the findings.
 async function guardLockfile ({ lockfile, previous, config, label, io }) {
-  const { guard } = require('..')
+  const { guard } = require('./cli').addon()
   const { findingsTable } = require('./format')
   const result = await guard({
     lockfile,

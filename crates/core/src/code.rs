@@ -87,6 +87,7 @@ codes! {
     ManifestMismatch = "ERR_PROV_MANIFEST_MISMATCH", Report, "the registry's manifest names another package or version";
     Network = "ERR_PROV_NETWORK", Error, "the registry could not be reached or answered an error (after retries)";
     Internal = "ERR_PROV_INTERNAL", Error, "a bug; please report it";
+    Load = "ERR_PROV_LOAD", Error, "the native addon could not be loaded: the CLI names the platform package and file it looked for, and the fix";
     RegistrySignature = "ERR_PROV_REGISTRY_SIGNATURE", Report, "the registry's signature does not verify";
     RegistrySignatureMissing = "ERR_PROV_REGISTRY_SIGNATURE_MISSING", Report, "the registry served no signature for this version";
     AttestationsUnavailable = "ERR_PROV_ATTESTATIONS_UNAVAILABLE", Report, "attestations could not be fetched (a mirror that strips them, or no attestations registry)";

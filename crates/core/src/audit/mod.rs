@@ -20,7 +20,7 @@ use crate::npm::integrity::Integrity;
 use crate::report::{Problem, Report, Status};
 use crate::verify::{self, Context, Request};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -119,6 +119,7 @@ fn result_json(result: &AuditResult, detail: Detail) -> Result<(String, usize)> 
                     .get(..result.not_from_registry)
                     .unwrap_or_default()
                     .to_vec(),
+                skipped_reasons: s.skipped_reasons.clone(),
                 cached: s.cached,
             };
             &brief
@@ -203,10 +204,54 @@ pub struct Summary {
     pub unsigned: usize,
     pub invalid: usize,
     pub unverifiable: usize,
-    /// Packages not verified: not from a registry, or unverifiable (with the reason).
+    /// Packages not verified: not from a registry, or unverifiable with a reason of their own
+    /// (a reason several packages share is in `skipped_reasons` instead).
     pub skipped: Vec<SkippedPackage>,
+    /// Reasons shared by several unverifiable registry packages (a mirror that strips
+    /// signatures, a registry that is down), each listed once with how many packages it
+    /// stopped; the packages are in `packages` with their problems.
+    #[serde(default, rename = "skippedReasons")]
+    pub skipped_reasons: Vec<SkippedReason>,
     /// Reports served from the cache.
     pub cached: usize,
+}
+
+/// A reason several unverifiable packages share, and how many.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SkippedReason {
+    pub reason: String,
+    pub count: usize,
+}
+
+/// Move the reasons that more than one unverifiable registry package gives (the entries of
+/// `skipped` from `registry_from` on) to `skipped_reasons`, once each, in first-seen order;
+/// a package with a reason of its own stays in `skipped`.
+fn group_shared_reasons(summary: &mut Summary, registry_from: usize) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for s in summary.skipped.get(registry_from..).unwrap_or_default() {
+        *counts.entry(s.reason.as_str()).or_default() += 1;
+    }
+    let mut shared: Vec<SkippedReason> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for s in summary.skipped.get(registry_from..).unwrap_or_default() {
+        let n = counts.get(s.reason.as_str()).copied().unwrap_or(0);
+        if n > 1 && seen.insert(s.reason.as_str()) {
+            shared.push(SkippedReason {
+                reason: s.reason.clone(),
+                count: n,
+            });
+        }
+    }
+    let shared_set: HashSet<String> = shared.iter().map(|r| r.reason.clone()).collect();
+    let mut i = 0usize;
+    summary
+        .skipped
+        .retain(|s| {
+            let keep = i < registry_from || !shared_set.contains(&s.reason);
+            i += 1;
+            keep
+        });
+    summary.skipped_reasons = shared;
 }
 
 /// The result of an audit.
@@ -404,6 +449,7 @@ pub async fn audit(
             }
         }
     }
+    group_shared_reasons(&mut summary, not_from_registry);
     Ok(AuditResult {
         lockfile: lock.path.display().to_string(),
         format: lock.format.to_string(),
@@ -926,6 +972,50 @@ pub fn load_tree(cwd: &std::path::Path, lockfile: Option<&std::path::Path>) -> R
 mod tests {
     use super::*;
     use crate::testdata;
+
+    fn skipped(name: &str, reason: &str) -> SkippedPackage {
+        SkippedPackage {
+            name: name.into(),
+            version: "1.0.0".into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A reason every registry package gives (a mirror's) is listed once with its count; a
+    /// package with a reason of its own, and every package not from a registry, stays.
+    #[test]
+    fn shared_reasons_are_listed_once() {
+        let mirror = "ERR_PROV_REGISTRY_SIGNATURE_MISSING: the registry serves no dist.signatures";
+        let mut s = Summary {
+            skipped: vec![
+                skipped("from-git", "git dependency"),
+                skipped("other-git", "git dependency"),
+                skipped("a", mirror),
+                skipped("b", "ERR_PROV_NETWORK: GET /b: 503"),
+                skipped("c", mirror),
+                skipped("d", mirror),
+            ],
+            ..Default::default()
+        };
+        group_shared_reasons(&mut s, 2);
+        let names: Vec<&str> = s.skipped.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["from-git", "other-git", "b"]);
+        assert_eq!(
+            s.skipped_reasons,
+            [SkippedReason {
+                reason: mirror.into(),
+                count: 3
+            }]
+        );
+        // Nothing shared: nothing moves.
+        let mut one = Summary {
+            skipped: vec![skipped("a", mirror)],
+            ..Default::default()
+        };
+        group_shared_reasons(&mut one, 0);
+        assert_eq!(one.skipped.len(), 1);
+        assert!(one.skipped_reasons.is_empty());
+    }
 
     fn locked(source: Source, integrity: Option<&str>) -> LockedPackage {
         let mut p = LockedPackage::new("a", "1.0.0", source);

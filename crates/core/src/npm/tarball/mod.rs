@@ -211,8 +211,16 @@ pub fn normalize_rel(p: &str) -> Option<String> {
     }
 }
 
+/// Type declarations (`exports` conditions `"types"`, `types`/`typings`): read by compilers,
+/// never run, so not entry points to read for code.
+fn is_type_declaration(p: &str) -> bool {
+    let p = p.to_ascii_lowercase();
+    [".d.ts", ".d.mts", ".d.cts"].iter().any(|e| p.ends_with(e))
+}
+
 /// Strings a manifest uses as entry points: `main` (default `index.js`), `bin`, `exports`,
-/// `module`, `browser`. Normalised, not resolved (no extension added).
+/// `module`, `browser`. Normalised, not resolved (no extension added); type declarations
+/// (`.d.ts`, `.d.mts`, `.d.cts`) left out.
 pub fn entry_points(manifest: &Value) -> Vec<String> {
     let mut out = Vec::new();
     match manifest.get("main").and_then(Value::as_str) {
@@ -242,7 +250,7 @@ pub fn entry_points(manifest: &Value) -> Vec<String> {
     }
     let mut seen = BTreeSet::new();
     out.into_iter()
-        .filter(|p| !p.contains('*'))
+        .filter(|p| !p.contains('*') && !is_type_declaration(p))
         .filter_map(|p| normalize_rel(&p))
         .filter(|p| seen.insert(p.clone()))
         .collect()
@@ -1010,5 +1018,18 @@ mod tests {
             vec!["lib/index", "cli.js", "esm/a.mjs", "cjs/a.cjs"]
         );
         assert_eq!(entry_points(&serde_json::json!({})), vec!["index.js"]);
+    }
+
+    #[test]
+    fn type_declarations_are_not_entry_points() {
+        let m = serde_json::json!({"main": "index.js", "exports": {".": {
+            "types": "./index.d.ts", "import": {"types": "./esm/index.d.mts", "default": "./esm/index.mjs"},
+            "require": {"types": "./cjs/index.D.CTS", "default": "./cjs/index.cjs"}}}});
+        assert_eq!(
+            entry_points(&m),
+            vec!["index.js", "esm/index.mjs", "cjs/index.cjs"]
+        );
+        // A main that is a declaration file is not read as code either.
+        assert!(entry_points(&serde_json::json!({"main": "lib/x.d.ts"})).is_empty());
     }
 }
