@@ -184,6 +184,7 @@ export type ErrorCode =
   | 'ERR_PROV_MANIFEST_MISMATCH'
   | 'ERR_PROV_NETWORK'
   | 'ERR_PROV_INTERNAL'
+  | 'ERR_PROV_LOAD'
   | 'ERR_PROV_REGISTRY_SIGNATURE'
   | 'ERR_PROV_REGISTRY_SIGNATURE_MISSING'
   | 'ERR_PROV_ATTESTATIONS_UNAVAILABLE'
@@ -258,8 +259,13 @@ export interface AuditSummary {
   unsigned: number
   invalid: number
   unverifiable: number
-  /** Packages not verified: not from a registry (git, file, tarball URL, link) or unverifiable. */
+  /** Packages not verified: not from a registry (git, file, tarball URL, link), or unverifiable
+   *  with a reason of their own (a reason several packages share is in `skippedReasons`). */
   skipped: Array<{ name: string; version: string; reason: string }>
+  /** Reasons shared by several unverifiable registry packages (a mirror that strips signatures,
+   *  a registry that is down), each once with how many packages it stopped; the packages are in
+   *  `packages` with their problems. */
+  skippedReasons: Array<{ reason: string; count: number }>
   /** Reports served from the cache. */
   cached: number
 }

@@ -144,7 +144,9 @@ test('every code any output can carry is in the README\'s error-code table', () 
   for (const c of codes) assert.ok(inTable.has(c), `${c} (schema/codes.json) missing from the README table`)
   const spelled = new Map()
   const scan = (file) => {
-    const text = fs.readFileSync(file, 'utf8')
+    let text = fs.readFileSync(file, 'utf8')
+    // A Rust file's unit tests spell made-up codes on purpose (`Code::parse("ERR_PROV_NOPE")`).
+    if (file.endsWith('.rs') && text.includes('#[cfg(test)]')) text = text.slice(0, text.indexOf('#[cfg(test)]'))
     for (const m of text.matchAll(/ERR_PROV_[A-Z_]*[A-Z]/g)) if (!spelled.has(m[0])) spelled.set(m[0], path.relative(ROOT, file))
   }
   for (const f of fs.readdirSync(path.join(ROOT, 'bin'))) scan(path.join(ROOT, 'bin', f))

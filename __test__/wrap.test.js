@@ -221,6 +221,12 @@ test('npx: the package is guarded before it runs; blocked means not run', async 
   assert.ok(fs.existsSync(marker), 'the command ran, its exit code passed through')
   const exec = await run(['npm', 'exec', '--dry-run', '--', BLOCKED], p)
   assert.equal(exec.code, 1, exec.stderr)
+  // A bin the project has installed runs as it is (its package is in the guarded lockfile).
+  fs.mkdirSync(path.join(p.dir, 'node_modules', '.bin'), { recursive: true })
+  fs.writeFileSync(path.join(p.dir, 'node_modules', '.bin', 'gundam-visor'), '#!/bin/sh\nexit 5\n', { mode: 0o755 })
+  const local = await run(['npx', 'gundam-visor'], p)
+  assert.equal(local.code, 5, local.stderr)
+  assert.doesNotMatch(local.stderr, /error\(s\)/, 'no guard ran')
   assert.deepEqual(tmpLeft(p), [])
 })
 

@@ -220,7 +220,8 @@ async function childNative (cfg) {
     invalid: s.invalid,
     unverifiable: s.unverifiable,
     cached: s.cached,
-    skipped: (s.skipped || []).length,
+    // Packages in `skipped` plus those whose reason is listed once in `skippedReasons`.
+    skipped: (s.skipped || []).length + (s.skippedReasons || []).reduce((n, r) => n + r.count, 0),
     codes,
     failures
   }

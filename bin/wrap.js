@@ -181,8 +181,10 @@ function runPackages (runner, args) {
     command = a
     break
   }
+  // The command alone, without a version, may be a bin the project has installed.
+  const local = packages.length === 0 && !!command && !/.@/.test(command) && !command.includes('/')
   if (packages.length === 0 && command && !call) packages.push(command)
-  return packages.length ? { kind: 'run', packages, command } : { kind: 'pass' }
+  return packages.length ? { kind: 'run', packages, command, local } : { kind: 'pass' }
 }
 
 // --- The temporary copy ----------------------------------------------------------------------
@@ -357,7 +359,13 @@ async function run (manager, argv, io) {
   const cwd = process.cwd()
   const root = projectRoot(cwd)
   const berry = manager === 'yarn' && yarnIsBerry(root)
-  const what = classify(manager, args, { yarnBerry: berry })
+  let what = classify(manager, args, { yarnBerry: berry })
+  // `npx tsc` runs the project's own bin when there is one (no fetch): that package is in the
+  // lockfile, which the guard of the install covered. Only a package to fetch is guarded here.
+  if (what.kind === 'run' && what.local) {
+    const bin = path.join(root, 'node_modules', '.bin', what.command)
+    if (fs.existsSync(bin)) what = { kind: 'pass' }
+  }
   const exe = { pnpx: 'pnpm', bunx: 'bunx' }[manager] || manager
   const realArgs = manager === 'pnpx' ? ['dlx', ...args] : args
 
@@ -432,14 +440,19 @@ async function run (manager, argv, io) {
     io.err(`prov-native: no error-level finding; --dry-run: ${manager} ${args.join(' ')} was not run.`)
     return 0
   }
-  // The real command: it gets the terminal's ^C itself; the wrapper waits for it.
-  const ignore = () => {}
-  for (const sig of Object.keys(SIGNALS)) process.on(sig, ignore)
+  // The real command: a terminal's ^C reaches it directly (same process group); a signal sent
+  // to the wrapper alone is passed on. The wrapper waits for it and returns its exit code.
+  const pass = (sig) => {
+    if (sig !== 'SIGINT' && live.child) {
+      try { live.child.kill(sig) } catch {}
+    }
+  }
+  for (const sig of Object.keys(SIGNALS)) process.on(sig, pass)
   try {
     const r = await runChild(exe, realArgs, { cwd })
     return r.code
   } finally {
-    for (const sig of Object.keys(SIGNALS)) process.off(sig, ignore)
+    for (const sig of Object.keys(SIGNALS)) process.off(sig, pass)
   }
 }
 
