@@ -45,8 +45,15 @@ function overview () {
   const rows = []
   for (const [name, load] of Object.entries(COMMANDS)) {
     if (WRAPPERS.has(name)) continue
-    const m = load()
-    rows.push(`  ${name.padEnd(22)} ${m.summary || String(m.usage).split('\n')[0]}`)
+    // A module that cannot even be loaded is still listed (running it reports why).
+    let line
+    try {
+      const m = load()
+      line = m.summary || String(m.usage).split('\n')[0]
+    } catch (e) {
+      line = `(cannot be loaded: ${e && e.code ? e.code : e && e.message})`
+    }
+    rows.push(`  ${name.padEnd(22)} ${line}`)
   }
   rows.push(`  ${'npm|pnpm|yarn|bun ...'.padEnd(22)} guard what the command adds, then run it`)
   rows.push(`  ${'npx|pnpx|bunx <pkg>'.padEnd(22)} guard the package (and its tree), then run it`)

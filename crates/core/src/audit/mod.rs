@@ -244,13 +244,11 @@ fn group_shared_reasons(summary: &mut Summary, registry_from: usize) {
     }
     let shared_set: HashSet<String> = shared.iter().map(|r| r.reason.clone()).collect();
     let mut i = 0usize;
-    summary
-        .skipped
-        .retain(|s| {
-            let keep = i < registry_from || !shared_set.contains(&s.reason);
-            i += 1;
-            keep
-        });
+    summary.skipped.retain(|s| {
+        let keep = i < registry_from || !shared_set.contains(&s.reason);
+        i += 1;
+        keep
+    });
     summary.skipped_reasons = shared;
 }
 
