@@ -42,8 +42,9 @@ function binDir (yarn) {
 let reg, slow, bins, berryBins
 before(async () => {
   reg = await startRegistry()
-  // Every request for the blocked package waits: long enough to interrupt the resolution.
-  slow = await startRegistry({ delay: { '/gundam-visor': 60000 } })
+  // Every request for the blocked package waits 15 s: long enough to interrupt the resolution
+  // (a test that got no answer in that time would fail on its exit code, not hang).
+  slow = await startRegistry({ delay: { '/gundam-visor': 15000 } })
   bins = binDir('classic')
   berryBins = binDir('berry')
 })
