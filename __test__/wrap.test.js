@@ -179,6 +179,27 @@ test('npm: a package the registry does not have fails in the copy; nothing chang
   assert.deepEqual(tmpLeft(p), [])
 })
 
+test('npm in a workspace member: resolved in the workspace root, guarded with the root\'s policy', async () => {
+  const p = makeProject()
+  const pkg = JSON.parse(fs.readFileSync(path.join(p.dir, 'package.json'), 'utf8'))
+  pkg.workspaces = ['packages/*']
+  fs.writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify(pkg, null, 2))
+  const member = path.join(p.dir, 'packages', 'a')
+  fs.mkdirSync(member, { recursive: true })
+  fs.writeFileSync(path.join(member, 'package.json'), JSON.stringify({ name: 'a', version: '1.0.0', license: 'MIT' }, null, 2))
+  const inMember = { ...p, dir: member }
+  const before = snapshot(p.dir)
+  const bad = await run(['npm', 'install', BLOCKED], inMember)
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr)
+  assert.match(bad.stderr, /ERROR advisories +gundam-visor@1\.0\.1/)
+  assert.deepEqual(snapshot(p.dir), before)
+  const ok = await run(['npm', 'install', CLEAN], inMember)
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+  assert.ok(JSON.parse(fs.readFileSync(path.join(member, 'package.json'), 'utf8')).dependencies['@npmcli/libnpmpublish-test'])
+  assert.match(fs.readFileSync(path.join(p.dir, 'package-lock.json'), 'utf8'), /libnpmpublish-test/)
+  assert.deepEqual(tmpLeft(p), [])
+})
+
 test('npm install -g <blocked>: resolved alone and blocked before npm runs', async () => {
   const p = makeProject()
   const r = await run(['npm', 'install', '-g', BLOCKED, '--dry-run'], p)

@@ -221,11 +221,26 @@ function findLockfile (dir, manager) {
   return null
 }
 
-// The project directory: the nearest ancestor of `cwd` with a package.json (as npm finds it).
+// The project directory: the nearest ancestor of `cwd` with a package.json and a lockfile or a
+// workspace declaration (a workspace member resolves in its workspace root), else the nearest
+// with a package.json.
+const ROOT_MARKERS = ['package-lock.json', 'npm-shrinkwrap.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb']
 function projectRoot (cwd) {
+  let first = null
   for (let d = cwd; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'package.json'))) return d
-    if (path.dirname(d) === d) return cwd
+    if (fs.existsSync(path.join(d, 'package.json'))) {
+      if (first === null) first = d
+      if (ROOT_MARKERS.some((f) => fs.existsSync(path.join(d, f))) || declaresWorkspaces(d)) return d
+    }
+    if (path.dirname(d) === d) return first || cwd
+  }
+}
+
+function declaresWorkspaces (dir) {
+  try {
+    return !!JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).workspaces
+  } catch {
+    return false
   }
 }
 
