@@ -279,9 +279,9 @@ for (const pm of [
   })
 }
 
-test('pnpm dlx and bunx: guarded like npx', async () => {
+test('pnpm dlx, yarn dlx and bunx: guarded like npx', async () => {
   const p = makeProject()
-  for (const args of [['pnpm', 'dlx', BLOCKED], ['pnpx', BLOCKED], ['bunx', BLOCKED], ['bun', 'x', BLOCKED]]) {
+  for (const args of [['pnpm', 'dlx', BLOCKED], ['pnpx', BLOCKED], ['yarn', 'dlx', BLOCKED], ['bunx', BLOCKED], ['bun', 'x', BLOCKED]]) {
     const r = await run(args, p)
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`)
     assert.match(r.stderr, /ERROR advisories +gundam-visor@1\.0\.1/)
