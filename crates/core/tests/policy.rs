@@ -182,7 +182,9 @@ fn readme_example() -> Value {
     let policy = &text[text
         .find("\n## Policy")
         .expect("README has a Policy section")..];
-    let start = policy.find("```json\n").unwrap() + 8;
+    // The fence may carry more words (```json runnable <file>: __test__/readme.test.js runs it).
+    let open = policy.find("```json").unwrap();
+    let start = open + policy[open..].find('\n').unwrap() + 1;
     let end = start + policy[start..].find("```").unwrap();
     serde_json::from_str(&policy[start..end]).unwrap()
 }
