@@ -303,3 +303,13 @@ test('the loader\'s error names the platform package, the file and the fix (exit
   const v = await new Promise((resolve) => execFile(process.execPath, [path.join(copy, 'bin', 'prov-native.js'), '--version'], (err, stdout) => resolve({ code: err ? err.code : 0, stdout })))
   assert.equal(v.code, 0)
 })
+
+test('guard on a mirror: one grouped verification warning, CLI flag spellings throughout', async () => {
+  const dir = project(mirror, ['sigstore@1.0.0', 'tuf-js@1.0.0', 'sigstore@2.3.1'])
+  const r = await run(['guard', '--no-cache'], dir)
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /WARN {2}verification +3 packages: could not be verified\n {6}sigstore@1\.0\.0, sigstore@2\.3\.1, tuf-js@1\.0\.0\n/)
+  assert.equal((r.stdout.match(/could not be verified/g) || []).length, 1)
+  assert.doesNotMatch(r.stdout, /attestationsRegistry/)
+  assert.match(r.stdout, /--attestations-registry URL/)
+})

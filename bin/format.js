@@ -23,7 +23,8 @@ const GROUP_NAMES = 5
 
 // The engine's messages name API options (`attestationsRegistry`); the CLI user types flags.
 function cliSpelling (text) {
-  return text.replace(/\bset attestationsRegistry\b/g, 'pass --attestations-registry URL')
+  return text.replace(/\bset attestationsRegistry or attestations\b/g, 'pass --attestations-registry URL or --attestations FILE')
+    .replace(/\bset attestationsRegistry\b/g, 'pass --attestations-registry URL')
     .replace(/\battestationsRegistry\b/g, '--attestations-registry')
 }
 
@@ -367,8 +368,28 @@ function progressBar (stream) {
 // Guard findings: one block per finding with its evidence, errors first.
 function findingsTable (result) {
   const out = []
+  // Findings that differ only in the package (a mirror makes every package `could not be
+  // verified` for the same reason) are one block from GROUP_AT on: count, first names, evidence once.
+  const groups = new Map()
   for (const f of result.findings) {
-    out.push(`${f.level === 'error' ? 'ERROR' : 'WARN '} ${f.rule.padEnd(22)} ${f.name}@${f.version}: ${f.message}`)
+    const k = JSON.stringify([f.level, f.rule, f.message, f.evidence])
+    const g = groups.get(k)
+    if (g) g.push(f)
+    else groups.set(k, [f])
+  }
+  for (const g of groups.values()) {
+    const f = g[0]
+    const mark = `${f.level === 'error' ? 'ERROR' : 'WARN '} ${f.rule.padEnd(22)}`
+    if (g.length < GROUP_AT) {
+      for (const x of g) {
+        out.push(`${mark} ${x.name}@${x.version}: ${x.message}`)
+        for (const e of x.evidence) out.push(`      ${cliSpelling(e)}`)
+      }
+      continue
+    }
+    const names = g.slice(0, GROUP_NAMES).map((x) => `${x.name}@${x.version}`).join(', ')
+    out.push(`${mark} ${g.length} packages: ${f.message}`)
+    out.push(`      ${names}${g.length > GROUP_NAMES ? `, … (${g.length - GROUP_NAMES} more; --json lists all)` : ''}`)
     for (const e of f.evidence) out.push(`      ${cliSpelling(e)}`)
   }
   for (const f of result.allowed) {
@@ -376,7 +397,7 @@ function findingsTable (result) {
   }
   if (result.skipped.length) {
     out.push('Not checked:')
-    for (const s of result.skipped) out.push(`  ${s}`)
+    for (const s of result.skipped) out.push(`  ${cliSpelling(s)}`)
   }
   const a = result.audit
   out.push('')
