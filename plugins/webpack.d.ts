@@ -1,16 +1,16 @@
-import type { ProvNativePluginOptions, ProvNativePluginStats } from './check'
-
-export type { ProvNativePluginOptions, ProvNativePluginStats }
+import type { ProvNativePluginOptions as Options, ProvNativePluginStats as Stats } from './check'
 
 /** A webpack 5 plugin: `new ProvNativePlugin(options)` in `plugins`. */
 declare class ProvNativePlugin {
-  constructor(options?: ProvNativePluginOptions)
-  readonly options: Required<Pick<ProvNativePluginOptions, 'mode' | 'failOn' | 'allow' | 'cache'>> & ProvNativePluginOptions
+  constructor(options?: Options)
+  readonly options: Options
   apply(compiler: any): void
-  static stats(): ProvNativePluginStats
 }
 declare namespace ProvNativePlugin {
+  export type ProvNativePluginOptions = Options
+  export type ProvNativePluginStats = Stats
   export { ProvNativePlugin as default, ProvNativePlugin }
-  export function stats(): ProvNativePluginStats
+  /** Verifications and lookups made by every plugin instance in this process. */
+  export function stats(): Stats
 }
 export = ProvNativePlugin
