@@ -323,6 +323,9 @@ export interface LintOptions {
   /** Read the audit's verdict cache. Default true (false: every registry package is `unknown`). */
   cache?: boolean
   cacheDir?: string
+  /** The `key` of a result already held: while it is still the answer, `lintSync` returns
+   *  `{ key, unchanged: true }` instead of the whole result. */
+  ifNoneMatch?: string
 }
 
 /** One locked package, as `lintSync` knows it. */
@@ -340,6 +343,10 @@ export interface LintPackage {
 }
 
 export interface LintResult {
+  /** Hash of everything the result depends on (lockfile and policy bytes, options, cache). */
+  key: string
+  /** Only with `ifNoneMatch`: the held result is still the answer (no other field is set). */
+  unchanged?: true
   /** The lockfile read; null when the project has none. */
   lockfile: string | null
   config: string

@@ -18,9 +18,12 @@
 //              lintSync first / warm (the native call alone), and the whole lint of the file
 //              with the four rules minus the same lint with no rule (the rules' own cost).
 //
+// The project is a git repository with the lockfile committed (the guard's previous lockfile is
+// HEAD's: an unchanged tree has no tarball to read).
+//
 //   BENCH_ROUNDS=50   BENCH_JSON=1   BENCH_LOCKFILE=path
 
-const { execFile } = require('node:child_process')
+const { execFile, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -142,10 +145,16 @@ async function main () {
       name: rootPkg.name || 'bench', version: rootPkg.version || '1.0.0', dependencies: rootPkg.dependencies || {}, devDependencies: rootPkg.devDependencies || {}
     }, null, 2) + '\n')
     fs.writeFileSync(path.join(dir, '.npmrc'), `registry=${reg.url}\ncache=${path.join(dir, 'npm-cache')}\n`)
+    // A project under git with its lockfile committed: the guard compares with HEAD's
+    // lockfile, so it reads no tarball of an unchanged tree (as on a developer's machine).
+    const git = (...args) => execFileSync('git', ['-C', dir, '-c', 'user.email=bench@example.invalid', '-c', 'user.name=bench', ...args], { stdio: 'ignore' })
+    git('init', '-q')
+    git('add', 'package-lock.json', 'package.json')
+    git('commit', '-qm', 'bench')
     const cfgFile = path.join(dir, 'bench.json')
     fs.writeFileSync(cfgFile, JSON.stringify({ dir }))
     // The children read no npm configuration but the project's .npmrc.
-    for (const k of Object.keys(process.env)) if (/^npm_config_/i.test(k)) delete process.env[k]
+    for (const k of Object.keys(process.env)) if (/^npm_config_/i.test(k) || ['CI', 'GITHUB_BASE_REF', 'CI_MERGE_REQUEST_DIFF_BASE_SHA', 'PROV_NATIVE_SCAN_ALL'].includes(k)) delete process.env[k]
     const childEnv = { PROV_NATIVE_TRUSTED_ROOT: set.files.trustedRoot, PROV_NATIVE_NPM_KEYS: set.files.npmKeys }
     const load = os.loadavg()[0]
     const locations = Object.keys(lock.packages).filter(Boolean).length

@@ -17,9 +17,18 @@ const SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'pe
 const AUDIT_HINT = 'run `npx prov-native audit` to verify it and fill the cache'
 
 let native = null
+// The last result per call (same options), revalidated with `ifNoneMatch` on each lint: an
+// unchanged project costs the native key check only, not a copy of the whole result.
+const held = new Map()
 function lintSync (options) {
   if (!native) native = require('..')
-  return native.lintSync(options)
+  const id = JSON.stringify(options)
+  const last = held.get(id)
+  const r = native.lintSync(last ? { ...options, ifNoneMatch: last.key } : options)
+  if (r.unchanged && last) return last
+  if (held.size > 64) held.clear()
+  held.set(id, r)
+  return r
 }
 
 // The top-level object of a package.json, for either AST: @eslint/json (momoa: Document >
@@ -55,8 +64,20 @@ function globMatch (pattern, name) {
   return re.test(name)
 }
 
-// One offline result per package.json per lint pass (the native side memoises across passes).
+// One offline result per package.json per lint pass, shared by the rules (they see the same
+// SourceCode object); across passes, `lintSync` revalidates it.
+const perPass = new WeakMap()
 function load (context) {
+  const sc = context.sourceCode
+  if (!sc) return loadNow(context)
+  const id = JSON.stringify(optionsOf(context))
+  let byOptions = perPass.get(sc)
+  if (!byOptions) perPass.set(sc, (byOptions = new Map()))
+  if (!byOptions.has(id)) byOptions.set(id, loadNow(context))
+  return byOptions.get(id)
+}
+
+function loadNow (context) {
   const file = context.filename || (context.getFilename && context.getFilename())
   const o = optionsOf(context)
   const dir = path.dirname(path.resolve(file))

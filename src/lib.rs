@@ -933,6 +933,7 @@ pub fn lint_sync<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<Unkno
             registry: prop_string(&o, "registry")?,
             cache: prop_bool(&o, "cache")?.unwrap_or(true),
             cache_dir: prop_string(&o, "cacheDir")?.map(PathBuf::from),
+            if_none_match: prop_string(&o, "ifNoneMatch")?,
         })
     });
     let out = prepared.and_then(|opts| {

@@ -44,6 +44,9 @@ pub struct Options {
     /// Read the verdict cache (else every registry package is `unknown`).
     pub cache: bool,
     pub cache_dir: Option<PathBuf>,
+    /// The `key` of a result the caller holds: when it is still the answer, only
+    /// `{"key":…,"unchanged":true}` is returned (no result to copy and parse again).
+    pub if_none_match: Option<String>,
 }
 
 /// One locked package and what the cache says of it.
@@ -78,6 +81,8 @@ pub struct Counts {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LintResult {
+    /// What the result depends on, hashed (see [`Options::if_none_match`]).
+    pub key: String,
     /// The lockfile read; `None` when the project has none.
     pub lockfile: Option<String>,
     pub config: String,
@@ -201,6 +206,11 @@ pub fn check_json(opts: &Options) -> Result<Arc<String>> {
         }
         hex::encode(h.finalize())
     };
+    if opts.if_none_match.as_deref() == Some(key.as_str()) {
+        return Ok(Arc::new(format!(
+            "{{\"key\":\"{key}\",\"unchanged\":true}}"
+        )));
+    }
     if let Some(hit) = MEMO
         .lock()
         .ok()
@@ -208,7 +218,8 @@ pub fn check_json(opts: &Options) -> Result<Arc<String>> {
     {
         return Ok(hit);
     }
-    let result = check(&dir, &cfg, lockfile.as_deref(), text, cache.as_ref(), opts)?;
+    let mut result = check(&dir, &cfg, lockfile.as_deref(), text, cache.as_ref(), opts)?;
+    result.key = key.clone();
     let json =
         Arc::new(serde_json::to_string(&result).map_err(|e| Error::Internal(e.to_string()))?);
     COMPUTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -231,6 +242,7 @@ fn check(
     opts: &Options,
 ) -> Result<LintResult> {
     let mut result = LintResult {
+        key: String::new(),
         lockfile: lockfile.map(|l| l.display().to_string()),
         config: cfg.source.clone(),
         cache_dir: cache.map(|c| c.dir().display().to_string()),
@@ -463,6 +475,14 @@ mod tests {
         let again = check_json(&opts).unwrap();
         assert!(Arc::ptr_eq(&json, &again));
         assert_eq!(computed(), before + 1);
+        // A caller holding this result gets a short answer.
+        let key = v["key"].as_str().unwrap().to_string();
+        let short = check_json(&Options {
+            if_none_match: Some(key.clone()),
+            ..opts.clone()
+        })
+        .unwrap();
+        assert_eq!(*short, format!("{{\"key\":\"{key}\",\"unchanged\":true}}"));
         // A changed lockfile is checked again.
         std::fs::write(dir.join("package-lock.json"), LOCK.replace("AAAA", "CCCC")).unwrap();
         check_json(&opts).unwrap();
