@@ -8,8 +8,8 @@
 //!    registry and this build's trust material is reported so; every other one is `unknown`
 //!    (never verified here, or its last check did not pass — the cache keeps only verdicts that
 //!    passed), with nothing inferred;
-//! 3. the offline policy rules: typosquatting (names only: a package's age is in its
-//!    packument, which is not read, so no finding is lowered to a warning for age), malware
+//! 3. the offline policy rules: typosquatting (by name; a look-alike's age — an old one is a
+//!    warning, as in the guard — from the packument cache when the guard stored it), malware
 //!    advisories (the policy's sources), dependency confusion by configuration (scope
 //!    registries, `rules.dependencyConfusion.private`, 99.x versions; the public-name lookup
 //!    needs the network and is listed under `skipped`); exceptions apply as in the guard.
@@ -355,7 +355,42 @@ fn check(
         .filter(|p| p.source == Source::Registry)
         .map(|p| (p.name.clone(), "the linter reads no packument".to_string()))
         .collect();
-    let (ts, ts_notes) = crate::guard::typosquats(cfg, &lock, &no_packuments, &offline, now)?;
+    // The dependency-confusion rule's public-name lookup is the only part that needs the
+    // network: with an offline client it fails at once and is noted. The runtime also reads
+    // the packument cache.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (mut ts, mut ts_notes) =
+        crate::guard::typosquats(cfg, &lock, &no_packuments, &offline, now)?;
+    // A look-alike's age (an old one is a warning, as in the guard) from the packument the
+    // guard cached, when there is one: publish times do not change.
+    let mut docs: HashMap<String, Arc<serde_json::Value>> = HashMap::new();
+    if let Some(c) = cache {
+        for f in &ts {
+            if docs.contains_key(&f.name) {
+                continue;
+            }
+            let Some(Ok(registry)) = registries.get(f.name.split_once('/').map_or("", |(s, _)| s))
+            else {
+                continue;
+            };
+            let key = crate::net::registry::packument_cache_key(
+                registry,
+                &f.name,
+                crate::net::registry::Form::Full,
+            );
+            let max = crate::net::registry::MAX_PACKUMENT_BYTES as u64 + 1024;
+            if let Some((_, body)) = rt.block_on(c.get_packument(&key, max)) {
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                    docs.insert(f.name.clone(), Arc::new(v));
+                }
+            }
+        }
+    }
+    if !docs.is_empty() {
+        (ts, ts_notes) = crate::guard::typosquats(cfg, &lock, &docs, &offline, now)?;
+    }
     let mut findings = ts;
     notes.extend(ts_notes);
     let (adv, adv_notes) = crate::guard::advisories(cfg, &lock, dir, &[])?;
@@ -367,11 +402,6 @@ fn check(
         concurrency: 1,
         ..Default::default()
     };
-    // The dependency-confusion rule's public-name lookup is the only part that needs the
-    // network: with an offline client it fails at once and is noted.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| Error::Internal(e.to_string()))?;
     let (dc, dc_notes) = rt.block_on(crate::guard::dependency_confusion(
         &ctx,
         cfg,
@@ -405,7 +435,7 @@ fn check(
     if cfg.level("typosquat", "") != Level::Off {
         notes.push(Note::new(
             "typosquat",
-            "package age not known offline: a typosquat is reported at the rule's level (the guard lowers old packages to a warning)",
+            "a look-alike's age is read from the packument cache (filled by `prov-native guard`); without a cached packument it is unknown and the finding keeps the rule's level (the guard lowers old packages to a warning)",
             "",
         ));
     }
@@ -416,6 +446,12 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tests count the process-wide memo's misses: one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
     fn project(lock: &str, policy: Option<&str>) -> PathBuf {
         static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -440,6 +476,7 @@ mod tests {
     /// private package are found; an unchanged project is answered from the memo.
     #[test]
     fn offline_findings_and_unknown_verdicts() {
+        let _serial = serial();
         let dir = project(
             LOCK,
             Some(r#"{"rules":{"dependencyConfusion":{"level":"error","private":["@corp/*"]}}}"#),
@@ -490,8 +527,71 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// The age of a look-alike comes from the packument the guard cached: an old one is a
+    /// warning, as in the guard.
+    #[test]
+    fn an_old_look_alike_in_the_packument_cache_is_a_warning() {
+        let _serial = serial();
+        let dir = project(LOCK, None);
+        let cache_dir = dir.join("cache");
+        let c = Cache::open(&cache_dir).unwrap();
+        let key = crate::net::registry::packument_cache_key(
+            "http://127.0.0.1:9/",
+            "jqeury",
+            crate::net::registry::Form::Full,
+        );
+        let doc = serde_json::json!({
+            "name": "jqeury",
+            "time": { "created": "2015-01-01T00:00:00.000Z", "1.0.0": "2015-01-01T00:00:00.000Z" },
+            "versions": { "1.0.0": {} }
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(c.put_packument(&key, "\"e1\"", &doc.to_string()))
+            .unwrap();
+        let opts = Options {
+            cwd: dir.clone(),
+            cache: true,
+            cache_dir: Some(cache_dir),
+            ..Default::default()
+        };
+        let v: serde_json::Value = serde_json::from_str(&check_json(&opts).unwrap()).unwrap();
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "typosquat" && f["name"] == "jqeury")
+            .expect("the typosquat finding");
+        assert_eq!(f["level"], "warn", "{f}");
+        assert!(
+            f["evidence"]
+                .to_string()
+                .contains("first published 2015-01-01"),
+            "{f}"
+        );
+        // Without the cache, the age is unknown: the rule's level.
+        let v: serde_json::Value = serde_json::from_str(
+            &check_json(&Options {
+                cache: false,
+                ..opts
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "typosquat")
+            .unwrap();
+        assert_eq!(f["level"], "error", "{f}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_broken_lockfile_is_an_error_not_a_clean_result() {
+        let _serial = serial();
         let dir = project("{ not json", None);
         let opts = Options {
             cwd: dir.clone(),
