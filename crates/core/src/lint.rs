@@ -423,15 +423,11 @@ fn check(
     });
     result.findings = findings;
     result.allowed = allowed;
-    for rule in [
+    notes.push(Note::new(
         "provenanceRegression, requireProvenance, publisherChange, installScripts, suspiciousCode",
-    ] {
-        notes.push(Note::new(
-            rule,
-            "need packuments, attestations or tarballs (network): run by `prov-native guard`, not by the linter",
-            "",
-        ));
-    }
+        "need packuments, attestations or tarballs (network): run by `prov-native guard`, not by the linter",
+        "",
+    ));
     if cfg.level("typosquat", "") != Level::Off {
         notes.push(Note::new(
             "typosquat",
