@@ -98,7 +98,7 @@ async function childEslint (cfg) {
       messages = linter.verify(text, [config], file)
       times.push(performance.now() - t)
     }
-    return { ...stat(times), messages: messages.length, sample: messages.slice(0, 6).map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.message.slice(0, 140)}`) }
+    return { ...stat(times), messages: messages.length, sample: messages.slice(0, 6).map((m) => `${m.line}:${m.column} ${m.severity === 2 ? "error" : "warn"} ${m.ruleId} ${m.message.slice(0, 200)}`) }
   }
   lint(rec) // warm ESLint itself
   const withRules = lint(rec)
@@ -110,6 +110,7 @@ async function childEslint (cfg) {
     lintWithoutRules: without,
     rulesMedian: withRules.median - without.median,
     counts: r.counts,
+    findings: r.findings.map((f) => `${f.rule}:${f.level}:${f.name}@${f.version}`),
     declared: Object.keys(JSON.parse(text).dependencies || {}).length + Object.keys(JSON.parse(text).devDependencies || {}).length
   }
 }
@@ -174,6 +175,7 @@ async function main () {
     console.log(`  eslint on package.json (${es.declared} declared dependencies; lockfile: ${JSON.stringify(es.counts)}):`)
     console.log(`    lintSync first in the process ${f(es.lintSyncFirst)} (lockfile parse, ${es.counts.total} cache reads, offline rules); warm median ${f(es.lintSyncWarm.median)}, p95 ${f(es.lintSyncWarm.p95)}`)
     console.log(`    Linter#verify with the 4 rules: median ${f(es.lintWithRules.median)} (${es.lintWithRules.messages} messages); without them ${f(es.lintWithoutRules.median)}; the rules' cost per package.json, warm: ${f(es.rulesMedian)}`)
+    console.log(`    lintSync findings: ${es.findings.join(", ")}`)
     for (const m of es.lintWithRules.sample) console.log(`      ${m}`)
     console.log(`  targets: build start on a warm cache ≤ 50 ms; ESLint rules per package.json, warm ≤ 20 ms`)
     if (process.env.BENCH_JSON) console.log(JSON.stringify({ loadavg: os.loadavg(), prime, plugin, eslint: es }))

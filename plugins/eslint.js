@@ -147,8 +147,8 @@ function findingsRule (name, policyRule, description) {
     description,
     recommended: true,
     messages: {
-      direct: '{{spec}}: {{message}} ({{evidence}})',
-      transitive: '{{spec}} (transitive, in {{lockfile}}): {{message}} ({{evidence}})'
+      direct: '{{spec}}: {{message}} [policy: {{level}}] ({{evidence}})',
+      transitive: '{{spec}} (transitive, in {{lockfile}}): {{message}} [policy: {{level}}] ({{evidence}})'
     },
     check ({ context, d, result, allow }) {
       if (!result) return
@@ -157,7 +157,7 @@ function findingsRule (name, policyRule, description) {
         const byName = result.packages.filter((p) => p.name === f.name && p.version === f.version)
         const names = new Set([f.name, ...byName.map((p) => p.alias).filter(Boolean)])
         const at = d.deps.filter((x) => names.has(x.key))
-        const data = { spec: `${f.name}@${f.version}`, message: f.message, evidence: (f.evidence || []).join('; ') || f.rule, lockfile: path.basename(result.lockfile || '') }
+        const data = { spec: `${f.name}@${f.version}`, message: f.message, level: f.level, evidence: (f.evidence || []).join('; ') || f.rule, lockfile: path.basename(result.lockfile || '') }
         if (at.length) for (const x of at) context.report({ node: x.node, messageId: 'direct', data })
         else context.report({ node: (d.sections[0] || { node: d.rootNode }).node, messageId: 'transitive', data })
       }
