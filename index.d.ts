@@ -317,6 +317,55 @@ export interface GuardResult {
   warnings: number
 }
 
+export interface LintOptions {
+  /** Where the project is looked for: a lockfile there, else in the nearest parent directory
+   *  that has one. Default `process.cwd()`. */
+  cwd?: string
+  /** A lockfile instead (relative to `cwd`). */
+  lockfile?: string
+  /** Policy file (relative to the project directory). Default as for `guard`. */
+  config?: string
+  registry?: string
+  /** Read the audit's verdict cache. Default true (false: every registry package is `unknown`). */
+  cache?: boolean
+  cacheDir?: string
+  /** The `key` of a result already held: while it is still the answer, `lintSync` returns
+   *  `{ key, unchanged: true }` instead of the whole result. */
+  ifNoneMatch?: string
+}
+
+/** One locked package, as `lintSync` knows it. */
+export interface LintPackage {
+  name: string
+  version: string
+  alias?: string
+  /** `verified` / `unsigned`: a stored verdict for this exact lockfile entry; `unknown`: none
+   *  (never verified here, or its last check did not pass); `notRegistry`: git, file, link,
+   *  tarball URL, workspace, bundled. */
+  status: 'verified' | 'unsigned' | 'unknown' | 'notRegistry'
+  /** Installed at the top of the tree (npm: `node_modules/<name>`). */
+  top: boolean
+  reason?: string
+}
+
+export interface LintResult {
+  /** Hash of everything the result depends on (lockfile and policy bytes, options, cache). */
+  key: string
+  /** Only with `ifNoneMatch`: the held result is still the answer (no other field is set). */
+  unchanged?: true
+  /** The lockfile read; null when the project has none. */
+  lockfile: string | null
+  config: string
+  cacheDir: string | null
+  counts: { total: number; verified: number; unsigned: number; unknown: number; notRegistry: number }
+  packages: LintPackage[]
+  /** Offline findings (typosquat, advisories, dependencyConfusion) no exception allows, errors first. */
+  findings: Finding[]
+  allowed: Finding[]
+  /** What could not be checked, and why. */
+  skipped: string[]
+}
+
 export interface InspectTarballOptions {
   /** Whose file naming decides which entry a path ends up with. Default: this process's platform. */
   platform?: 'posix' | 'darwin' | 'windows'
@@ -407,6 +456,19 @@ export declare function inspectTarball(data: Buffer | Uint8Array | string, optio
 
 /** Compute an SRI string (default `sha512`) over bytes or a file. */
 export declare function integrity(data: Buffer | Uint8Array | string, options?: { algorithms?: Array<'sha1' | 'sha256' | 'sha384' | 'sha512'> }): Promise<string>
+
+/** How many offline checks (`lintSync`) this process computed rather than served from its memo. */
+export declare function lintChecksComputed(): number
+
+/**
+ * What can be known about the project's lockfile without the network, synchronously (for
+ * ESLint rules and other callers that cannot wait): the lockfile (found from `cwd` upwards),
+ * the stored verdict of each registry package in the audit's cache (`verified`, `unsigned`,
+ * else `unknown`: never verified here), and the offline policy rules (typosquat, advisories,
+ * dependency confusion by configuration). Memoised per process on the lockfile's and policy's
+ * bytes. Throws (with `err.code`) for a lockfile or policy that cannot be read.
+ */
+export declare function lintSync(options?: LintOptions): LintResult
 
 /**
  * Verify one npm package version end to end: registry resolution, tarball integrity, registry

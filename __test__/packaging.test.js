@@ -57,6 +57,7 @@ test('packed packages install offline and verify a bundle outside the repository
   const expected = ['index.js', 'index.d.ts', 'package.json', 'README.md',
     ...fs.readdirSync(path.join(ROOT, 'bin')).map((f) => `bin/${f}`),
     ...fs.readdirSync(path.join(ROOT, 'schema')).map((f) => `schema/${f}`),
+    ...fs.readdirSync(path.join(ROOT, 'plugins')).map((f) => `plugins/${f}`),
     ...['LICENSE', 'LICENSE.md', 'NOTICE'].filter((f) => fs.existsSync(path.join(ROOT, f)))]
   assert.deepEqual(main.files, expected.sort())
   assert.deepEqual(plat.files, [NODE_FILE, 'README.md', 'package.json'].sort())
@@ -88,6 +89,16 @@ test('packed packages install offline and verify a bundle outside the repository
   assert.equal(out.subject, 'pkg:npm/sigstore@2.2.0')
   assert.ok(out.tlog && out.cert && out.sct)
   assert.equal(out.repo, 'https://github.com/sigstore/sigstore-js')
+
+  // The plugins' subpath exports resolve (their bundlers are optional peers, not installed),
+  // and the exports map keeps package.json reachable.
+  const subpaths = execFileSync(process.execPath, ['-e', `
+    const out = {}
+    for (const s of ['vite', 'rollup', 'webpack', 'esbuild', 'eslint']) out[s] = typeof require('prov-native/' + s)
+    out.pkg = require('prov-native/package.json').name
+    console.log(JSON.stringify(out))`], { cwd: project, env, encoding: 'utf8' })
+  assert.deepEqual(JSON.parse(subpaths), { vite: 'function', rollup: 'function', webpack: 'function', esbuild: 'function', eslint: 'object', pkg: 'prov-native' })
+  assert.ok(!fs.existsSync(path.join(project, 'node_modules', 'vite')) && !fs.existsSync(path.join(project, 'node_modules', 'eslint')), 'optional peers are not installed')
 
   // The installed command runs too.
   const help = execFileSync(path.join(project, 'node_modules', '.bin', 'prov-native'), ['--help'], { cwd: project, env, encoding: 'utf8' })

@@ -240,9 +240,25 @@ const getterKey = {
   inspectTarball: 'platform'
 }
 
+// The synchronous exports (for ESLint rules, which cannot wait): they throw instead.
+const syncCalls = {
+  lintSync: (o) => pn.lintSync(o),
+  lintChecksComputed: () => pn.lintChecksComputed()
+}
+
 test('every export is covered by the throwing-argument cases', () => {
   const exported = Object.keys(pn).filter((k) => typeof pn[k] === 'function').sort()
-  assert.deepEqual(Object.keys(calls).sort(), exported)
+  assert.deepEqual([...Object.keys(calls), ...Object.keys(syncCalls)].sort(), exported)
+})
+
+test('lintSync (synchronous): a throwing getter or Proxy trap throws ERR_PROV_INVALID_ARG and leaves no exception pending', async () => {
+  for (const make of [() => throwingGetter('cwd'), throwingProxy]) {
+    assert.throws(() => syncCalls.lintSync(make()), (e) => e instanceof Error && e.code === 'ERR_PROV_INVALID_ARG')
+    assert.equal(await pn.integrity(Buffer.from('x')), sri(Buffer.from('x')))
+  }
+  assert.throws(() => pn.lintSync('cwd'), { code: 'ERR_PROV_INVALID_ARG' })
+  assert.throws(() => pn.lintSync({ cwd: 42 }), { code: 'ERR_PROV_INVALID_ARG' })
+  assert.equal(typeof syncCalls.lintChecksComputed(), 'number')
 })
 
 for (const [name, call] of Object.entries(calls)) {

@@ -1,11 +1,12 @@
 //! prov-native's Node addon: the N-API binding of the engine (`crates/core`). Argument
 //! conversion, scheduling and coded errors; no verification logic.
 //!
-//! Every export returns a Promise. Arguments are checked here: a wrong type rejects with
+//! Every export returns a Promise except `lintSync` (synchronous by design: ESLint rules cannot
+//! wait; it reads local files only, bounded). Arguments are checked here: a wrong type rejects with
 //! `ERR_PROV_INVALID_ARG`. Network work runs on napi's tokio runtime (CPU parts of it on
 //! `spawn_blocking`); calls whose input is in memory or on local disk (`verifyBundle`,
 //! `verifyAttestations`, `integrity`, `checkIntegrity`) run as one [`CpuTask`] on libuv's pool.
-//! Nothing runs on the JS thread. Failures reject with an `Error`
+//! Nothing else runs on the JS thread. Failures reject with an `Error`
 //! whose `code` is the core error's stable code.
 //!
 //! `unsafe` only where napi-rs has no safe call: clearing a pending JS exception, and
@@ -913,4 +914,44 @@ pub fn inspect_tarball<'e>(
         let bytes = src.read_blocking(opts.limits.max_compressed as usize)?;
         to_value(&prov_native_core::npm::tarball::read_with(&bytes, &opts)?)
     }))
+}
+
+/// What can be known about the project's lockfile without the network, synchronously (for
+/// ESLint rules and other callers that cannot wait): the lockfile (found from `cwd` upwards),
+/// the stored verdict of each registry package in the audit's cache (`verified`, `unsigned`,
+/// else `unknown`: never verified here), and the offline policy rules (typosquat, advisories,
+/// dependency confusion by configuration). Memoised per process on the lockfile's and policy's
+/// bytes. Throws (with `err.code`) for a lockfile or policy that cannot be read.
+#[napi(ts_args_type = "options?: LintOptions", ts_return_type = "LintResult")]
+pub fn lint_sync<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<Unknown<'e>> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        Ok(prov_native_core::lint::Options {
+            cwd: session::working_dir(prop_string(&o, "cwd")?.map(PathBuf::from))?,
+            lockfile: prop_string(&o, "lockfile")?.map(PathBuf::from),
+            config: prop_string(&o, "config")?.map(PathBuf::from),
+            registry: prop_string(&o, "registry")?,
+            cache: prop_bool(&o, "cache")?.unwrap_or(true),
+            cache_dir: prop_string(&o, "cacheDir")?.map(PathBuf::from),
+            if_none_match: prop_string(&o, "ifNoneMatch")?,
+        })
+    });
+    let out = prepared.and_then(|opts| {
+        std::panic::catch_unwind(|| prov_native_core::lint::check_json(&opts))
+            .unwrap_or_else(|_| Err(CoreError::Internal("lintSync panicked".into())))
+    });
+    match out {
+        Ok(text) => {
+            let json: Object = env.get_global()?.get_named_property("JSON")?;
+            let parse: Function<String, Unknown> = json.get_named_property("parse")?;
+            parse.call(text.as_ref().clone())
+        }
+        Err(e) => Err(coded(env, &e)),
+    }
+}
+
+/// How many offline checks (`lintSync`) this process computed rather than served from its memo.
+#[napi]
+pub fn lint_checks_computed() -> u32 {
+    u32::try_from(prov_native_core::lint::computed()).unwrap_or(u32::MAX)
 }

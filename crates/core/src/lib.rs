@@ -23,6 +23,7 @@ pub mod env;
 pub mod error;
 pub mod files;
 pub mod guard;
+pub mod lint;
 pub mod lockfile;
 pub mod net;
 pub mod npm;

@@ -854,7 +854,7 @@ fn lock_sha512(p: &LockedPackage) -> bool {
 /// What the lockfile pins a package's bytes with, for the cache key: its SRI, else yarn
 /// berry's checksum (yarn refuses an install whose archive does not match it). `None`: nothing
 /// pins the bytes, so a verdict cannot be reused.
-fn lock_evidence(p: &LockedPackage) -> Option<String> {
+pub(crate) fn lock_evidence(p: &LockedPackage) -> Option<String> {
     match (&p.integrity, &p.checksum) {
         (Some(i), _) if !i.is_empty() => Some(i.clone()),
         (_, Some(c)) if !c.is_empty() => Some(format!("yarn-checksum:{c}")),

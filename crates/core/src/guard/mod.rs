@@ -252,7 +252,7 @@ fn previous_lockfile(
 
 /// A workspace package of the project (or the root), read once.
 #[derive(Debug, Clone)]
-struct Workspace {
+pub(crate) struct Workspace {
     name: String,
     /// Directory relative to the lockfile's (`.` for the root).
     dir: String,
@@ -1074,7 +1074,7 @@ fn confusion_finding(
 ///    looked up concurrently (bounded).
 ///
 /// Lookup failures and an unknown default registry are noted, never taken as "absent".
-async fn dependency_confusion(
+pub(crate) async fn dependency_confusion(
     ctx: &Context,
     cfg: &Config,
     lock: &Lockfile,
@@ -1841,7 +1841,7 @@ async fn tarball_rules(
 /// takedowns and is at most a warning; a younger one, or one whose age is unknown (no
 /// packument, not from a registry), keeps the rule's level (fail closed). Names in
 /// `rules.typosquat.allow` are not checked.
-fn typosquats(
+pub(crate) fn typosquats(
     cfg: &Config,
     lock: &Lockfile,
     packuments: &HashMap<String, Arc<Value>>,
@@ -1914,7 +1914,7 @@ fn typosquats(
 }
 /// Package versions named by malware advisories. Policy sources are relative to the policy
 /// file, extra ones to `cwd`.
-fn advisories(
+pub(crate) fn advisories(
     cfg: &Config,
     lock: &Lockfile,
     cwd: &Path,
@@ -2096,7 +2096,7 @@ fn workspace_dirs(dir: &Path, lock: &Lockfile) -> Result<(PathBuf, Vec<PathBuf>)
 /// The workspace packages (and the root): name, directory, and whether it says
 /// `"private": true` — each package.json read once. Private by construction for dependency
 /// confusion. Blocking (file system): call it on the blocking pool.
-fn workspace_names(dir: &Path, lock: &Lockfile) -> Result<(PathBuf, Vec<Workspace>)> {
+pub(crate) fn workspace_names(dir: &Path, lock: &Lockfile) -> Result<(PathBuf, Vec<Workspace>)> {
     let (base, dirs) = workspace_dirs(dir, lock)?;
     let mut out = Vec::new();
     for d in dirs {

@@ -402,7 +402,7 @@ impl Client {
         if self.offline {
             return Err(Error::Network(format!("offline: not fetching {url}")));
         }
-        let key = format!("{accept}\n{url}");
+        let key = packument_cache_key(registry, name, form);
         let cached = cache
             .get_packument(&key, MAX_PACKUMENT_BYTES as u64 + 1024)
             .await;
@@ -661,6 +661,12 @@ async fn read_capped(
         }
         out.extend_from_slice(&chunk);
     }
+}
+
+/// The packument cache's key for `name` at `registry` in `form` (what [`Client::packument_as`]
+/// stores and revalidates).
+pub(crate) fn packument_cache_key(registry: &str, name: &str, form: Form) -> String {
+    format!("{}\n{registry}{}", form.accept(), escaped_name(name))
 }
 
 #[cfg(test)]
