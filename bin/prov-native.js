@@ -12,6 +12,8 @@ const USAGE = `Usage:
   prov-native verify <spec...> [options]
   prov-native audit [dir|lockfile] [options]
   prov-native guard [dir|lockfile] [--config FILE] [--previous-lockfile FILE] [--scan-all] [--json] [audit options]
+  prov-native survey [dir|lockfile|--list FILE] [--json] [--svg FILE] [audit options]  (survey --help)
+  prov-native watch [--config FILE] [--once] [--interval 5m] [--state FILE] [--json] (watch --help)
 
 Verify npm package versions: tarball integrity, registry signature, npm publish attestation,
 SLSA provenance and the Sigstore transparency log.
@@ -255,6 +257,7 @@ async function main (argv, io) {
         return await cmdAudit(rest, io)
       case 'guard':
         return await cmdGuard(rest, io)
+      case 'survey': case 'watch': return await require(`./${cmd}.js`).run(rest, io)
       case undefined:
       case '-h':
       case '--help':
