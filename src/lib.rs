@@ -988,6 +988,9 @@ pub fn watch_poll<'e>(
         let o = self::options(options)?;
         let packages = match prop(&o, "packages")? {
             None => None,
+            Some(u) if u.get_type().ok() != Some(ValueType::Object) => {
+                return Err(arg("packages must be an array of strings"))
+            }
             Some(u) => {
                 let a = Array::from_unknown(u)
                     .map_err(|_| arg("packages must be an array of strings"))?;
