@@ -194,3 +194,11 @@ test('survey: usage errors', async () => {
   await rejectsWith(pn.survey({ cwd: tmpdir(), cache: false }), 'ERR_PROV_INVALID_ARG')
   await rejectsWith(pn.survey({ cwd: tmpdir(), list: 3 }), 'ERR_PROV_INVALID_ARG')
 })
+
+test('the README example chart is what the committed example result renders', () => {
+  const example = require('../examples/survey-chart')
+  const result = JSON.parse(fs.readFileSync(example.JSON_FILE, 'utf8'))
+  assert.equal(fs.readFileSync(example.SVG_FILE, 'utf8'), example.render(result))
+  const [svgEl] = parseXml(fs.readFileSync(example.SVG_FILE, 'utf8'))
+  assert.equal(all(svgEl, (e) => e.attrs.class === 'bar').length, 5)
+})
