@@ -67,6 +67,11 @@ function table (r) {
   lines.push(fmt(head), ...rows.map(fmt))
   if (r.notFromRegistry) lines.push(`${r.notFromRegistry} not from a registry (git, file, links, bundled): not surveyed`)
   if (r.mirror) lines.push('', `MIRROR: ${r.mirror}`)
+  const invalid = r.packages.filter((p) => p.class === 'invalid')
+  if (invalid.length) {
+    lines.push('', 'INVALID (a check ran and failed):')
+    for (const p of invalid) lines.push(`  ${p.name}@${p.version}  ${p.reason || ''}`)
+  }
   if (r.unverifiable.length) {
     lines.push('', 'unverifiable, by reason:')
     for (const u of r.unverifiable) lines.push(`  ${String(u.count).padStart(6)}  ${u.code} (e.g. ${u.example})`)

@@ -167,6 +167,7 @@ async function run (argv, io) {
         if (stop) break
       }
       const round = await watchPoll(options)
+      if (round.watched === 0) throw usageError('nothing to watch: no "watch.packages" in the policy file, no direct dependencies in package.json, no --packages')
       // 1. Emit, in order.
       const fd = values.output ? fs.openSync(path.resolve(values.output), 'a') : null
       try {

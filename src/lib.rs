@@ -998,8 +998,9 @@ pub fn watch_poll<'e>(
                 for i in 0..a.len() {
                     let v: Option<Unknown> = a.get(i).map_err(|e| arg(e.to_string()))?;
                     match v {
-                        Some(v) if v.get_type().ok() == Some(ValueType::String) => out
-                            .push(String::from_unknown(v).map_err(|e| arg(e.to_string()))?),
+                        Some(v) if v.get_type().ok() == Some(ValueType::String) => {
+                            out.push(String::from_unknown(v).map_err(|e| arg(e.to_string()))?)
+                        }
                         _ => return Err(arg("packages must be an array of strings")),
                     }
                 }
@@ -1023,17 +1024,21 @@ pub fn watch_poll<'e>(
         let Session { ctx, cwd, audit } = Session::open(args).await?;
         let project = prov_native_core::guard::project_dir(&cwd, lockfile.as_deref());
         let (cfg, names, state) = tokio::task::spawn_blocking(move || {
-            let cfg = prov_native_core::policy::Config::load(
-                &project,
-                config.as_deref().map(Path::new),
-            )?;
+            let cfg =
+                prov_native_core::policy::Config::load(&project, config.as_deref().map(Path::new))?;
             let names = match packages {
                 Some(p) => p,
                 None => {
                     let lock = if cfg.watch.is_empty()
-                        || cfg.watch.iter().any(|w| w.contains('*') || !w.contains('/') && w.starts_with('@'))
+                        || cfg
+                            .watch
+                            .iter()
+                            .any(|w| w.contains('*') || !w.contains('/') && w.starts_with('@'))
                     {
-                        Some(prov_native_core::audit::load_tree(&cwd, lockfile.as_deref())?)
+                        Some(prov_native_core::audit::load_tree(
+                            &cwd,
+                            lockfile.as_deref(),
+                        )?)
                     } else {
                         None
                     };

@@ -384,7 +384,10 @@ pub async fn survey(
     let (direct, mut skipped) = match dir {
         Some(d) => direct_names(d, &lock.workspaces),
         // A list: every name was asked for.
-        None => (lock.packages.iter().map(|p| p.name.clone()).collect(), Vec::new()),
+        None => (
+            lock.packages.iter().map(|p| p.name.clone()).collect(),
+            Vec::new(),
+        ),
     };
     let (regressions, more) = regressions(ctx, lock, &audited, opts).await;
     skipped.extend(more);
@@ -516,7 +519,8 @@ fn summarize(
     let mut flags: HashMap<(&str, &str), bool> = HashMap::new();
     for p in &lock.packages {
         if p.source == Source::Registry && !p.bundled {
-            let dev = p.dev && !p.dev_optional || p.dev && p.optional;
+            // npm's `dev`: installed only for development (also the optional deps of dev deps).
+            let dev = p.dev;
             flags
                 .entry((p.name.as_str(), p.version.as_str()))
                 .and_modify(|d| *d &= dev)
@@ -551,7 +555,10 @@ fn summarize(
         } else {
             groups.production.add(class)
         }
-        let prov = r.provenance.as_deref().filter(|_| class == Class::Provenance);
+        let prov = r
+            .provenance
+            .as_deref()
+            .filter(|_| class == Class::Provenance);
         if let Some(p) = prov {
             let host = p
                 .source_repository
@@ -562,9 +569,11 @@ fn summarize(
                 .entry((host, ci, p.runner_environment.clone()))
                 .or_default() += 1;
         }
-        let reason = (class != Class::Provenance)
-            .then(|| r.problems.first())
-            .flatten();
+        let reason = if class == Class::Provenance {
+            None
+        } else {
+            r.problems.first()
+        };
         if class == Class::Unverifiable {
             let code = reason.map_or(Code::NotVerified, |p| p.code);
             let e = reasons
@@ -687,7 +696,10 @@ pub async fn survey_json(
             let lock = tokio::task::spawn_blocking(move || tree.load())
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))??;
-            let project = lock.path.parent().map_or(dir.to_path_buf(), Path::to_path_buf);
+            let project = lock
+                .path
+                .parent()
+                .map_or(dir.to_path_buf(), Path::to_path_buf);
             survey(ctx, &lock, Some(&project), opts).await?
         }
         (None, None) => return Err(Error::InvalidArg("nothing to survey".into())),
@@ -739,7 +751,10 @@ mod tests {
 
     #[test]
     fn classes_are_fail_closed() {
-        assert_eq!(Class::of(&report(Status::Verified, [P; 6], &[])), Class::Provenance);
+        assert_eq!(
+            Class::of(&report(Status::Verified, [P; 6], &[])),
+            Class::Provenance
+        );
         assert_eq!(
             Class::of(&report(
                 Status::Unverifiable,
@@ -782,12 +797,19 @@ mod tests {
             Class::of(&report(
                 Status::Unverifiable,
                 [P, P, S, S, S, S],
-                &[Code::RegistrySignatureMissing, Code::AttestationsUnavailable]
+                &[
+                    Code::RegistrySignatureMissing,
+                    Code::AttestationsUnavailable
+                ]
             )),
             Class::Unverifiable
         );
         assert_eq!(
-            Class::of(&report(Status::Invalid, [P, F, P, P, P, P], &[Code::Integrity])),
+            Class::of(&report(
+                Status::Invalid,
+                [P, F, P, P, P, P],
+                &[Code::Integrity]
+            )),
             Class::Invalid
         );
     }

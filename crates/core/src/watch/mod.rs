@@ -130,6 +130,8 @@ pub struct NameError {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Round {
+    /// How many names were watched.
+    pub watched: usize,
     pub events: Vec<Event>,
     /// The state to store once the events are out.
     pub state: State,
@@ -172,7 +174,11 @@ pub fn names(cfg: &Config, lock: Option<&Lockfile>, project: &Path) -> Vec<Strin
         let (direct, _) =
             crate::survey::direct_names(project, lock.map_or(&[][..], |l| &l.workspaces));
         // Workspace packages are the project's own.
-        out.extend(direct.into_iter().filter(|n| lock.is_none() || all.contains(n.as_str())));
+        out.extend(
+            direct
+                .into_iter()
+                .filter(|n| lock.is_none() || all.contains(n.as_str())),
+        );
     }
     for w in &cfg.watch {
         if w.contains('*') || (w.starts_with('@') && !w.contains('/')) {
@@ -238,6 +244,7 @@ pub async fn poll(ctx: &Context, state: &State, opts: &Options) -> Round {
         }
     }
     let mut round = Round {
+        watched: opts.names.len(),
         events: Vec::new(),
         state: State {
             version: STATE_VERSION,
@@ -425,7 +432,11 @@ async fn one(
             now,
         };
         let out = policy::evaluate(cfg, &inputs);
-        notes.extend(out.notes.into_iter().filter(|n| RULES.contains(&n.rule.as_str())));
+        notes.extend(
+            out.notes
+                .into_iter()
+                .filter(|n| RULES.contains(&n.rule.as_str())),
+        );
         let mine = |f: &&Finding| f.name == name && f.version == p.version;
         let mut findings: Vec<Finding> = out
             .findings
@@ -500,7 +511,9 @@ mod tests {
         let w = names(&cfg, Some(&lock), &dir);
         assert!(w.contains(&"left-pad".to_string()));
         assert!(w.iter().filter(|n| n.starts_with("@babel/")).count() > 3);
-        assert!(w.iter().all(|n| n == "left-pad" || n.starts_with("@babel/")));
+        assert!(w
+            .iter()
+            .all(|n| n == "left-pad" || n.starts_with("@babel/")));
         assert!(
             Config::from_value(serde_json::json!({"watch": {"packages": [" "]}}), "p").is_err()
         );
