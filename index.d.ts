@@ -419,6 +419,8 @@ export interface WatchEvent {
 }
 
 export interface WatchRound {
+  /** How many names were watched. */
+  watched: number
   events: WatchEvent[]
   /** Store it (atomically) once the events are out. */
   state: WatchState

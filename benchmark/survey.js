@@ -86,6 +86,10 @@ async function main () {
     console.log(`  baseline round   ${baseline.toFixed(0)} ms (${(baseline / names.length).toFixed(2)} ms/name)`)
     console.log(`  unchanged round  ${unchanged.toFixed(0)} ms (${(unchanged / names.length).toFixed(2)} ms/name; every answer 304)`)
     console.log(`  judging round    ${judged.toFixed(0)} ms for ${r.newVersions.length} new versions of ${rewound} names (${(judged / Math.max(1, r.newVersions.length)).toFixed(2)} ms/version at concurrency 16, ${os.cpus().length} CPUs); ${r.events.length} events, ${r.errors.length} errors`)
+    const byRule = {}
+    for (const e of r.events) byRule[`${e.rule}: ${e.message.replace(/[\w.@/-]+@\d[\w.-]*/g, '<pkg>').slice(0, 90)}`] = (byRule[`${e.rule}: ${e.message.replace(/[\w.@/-]+@\d[\w.-]*/g, '<pkg>').slice(0, 90)}`] || 0) + 1
+    for (const [k, v] of Object.entries(byRule).sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`    ${v} × ${k}`)
+    for (const s of r.skipped.slice(0, 5)) console.log(`    not checked: ${s.slice(0, 160)}`)
     if (process.env.BENCH_JSON) console.log(JSON.stringify({ cold, warm, baseline, unchanged, judged, versions: r.newVersions.length, names: names.length, loadavg: os.loadavg() }))
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
