@@ -615,7 +615,7 @@ fn summarize(
             count,
         })
         .collect();
-    builders.sort_by(|a, b| b.count.cmp(&a.count));
+    builders.sort_by_key(|b| std::cmp::Reverse(b.count));
     let total = groups.all.total;
     let mirror = (total > 0 && mirror_like * 2 >= total).then(|| {
         format!(
