@@ -165,3 +165,45 @@ test('watch: the policy file names what to watch; bad state and arguments are er
     await reg.close()
   }
 })
+
+test('watch: a sink that fails keeps the state, so the events come again; --webhook and --exec get each event', async () => {
+  const http = require('node:http')
+  const reg = await startRegistry({ overrides: withMaintainers })
+  const got = []
+  const hook = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => { body += c })
+    req.on('end', () => { got.push(JSON.parse(body)); res.writeHead(204); res.end() })
+  })
+  await new Promise((resolve) => hook.listen(0, '127.0.0.1', resolve))
+  try {
+    const { dir, state } = setup(reg)
+    await round(dir, state)
+    reg.publish('sigstore', '9.0.0', { manifest: { maintainers: MAINTAINERS }, tgz: tgz('9.0.0'), time: at(1) })
+    const before = fs.readFileSync(state, 'utf8')
+    // A command that fails: the round stops before the state is written.
+    await assert.rejects(round(dir, state, ['--exec', 'exit 3']), /--exec exited with 3 for sigstore@9\.0\.0#provenanceRegression#1/)
+    assert.equal(fs.readFileSync(state, 'utf8'), before)
+    const execOut = path.join(dir, 'exec.jsonl')
+    const r = await round(dir, state, ['--webhook', `http://127.0.0.1:${hook.address().port}/hook`, '--exec', `cat >> ${JSON.stringify(execOut)}; echo >> ${JSON.stringify(execOut)}`])
+    assert.deepEqual(r.events.map((e) => e.id), ['sigstore@9.0.0#provenanceRegression#1'])
+    assert.deepEqual(got.map((e) => e.id), ['sigstore@9.0.0#provenanceRegression#1'])
+    assert.deepEqual(fs.readFileSync(execOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id), ['sigstore@9.0.0#provenanceRegression#1'])
+    assert.notEqual(fs.readFileSync(state, 'utf8'), before)
+  } finally {
+    await new Promise((resolve) => hook.close(resolve))
+    await reg.close()
+  }
+})
+
+test('watch and survey are wired into the prov-native command', async () => {
+  const { main } = require('../bin/prov-native')
+  for (const cmd of ['watch', 'survey']) {
+    const out = []
+    assert.equal(await main([cmd, '--help'], { out: (s) => out.push(s), err: () => {} }), 0)
+    assert.match(out.join('\n'), new RegExp(`Usage: prov-native ${cmd}`))
+  }
+  const err = []
+  assert.equal(await main(['watch', '--interval', 'x'], { out: () => {}, err: (s) => err.push(s) }), 2)
+  assert.match(err.join('\n'), /ERR_PROV_INVALID_ARG/)
+})
