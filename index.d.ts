@@ -407,6 +407,85 @@ export interface TarballView {
   unpackedSize: number
 }
 
+export interface SurveyOptions extends Omit<AuditOptions, 'detail' | 'onProgress'> {
+  /** A list of names to survey instead of a tree (one per line, `name@version` pins one; a
+   *  TSV's first column), each at its `latest` dist-tag. Relative to `cwd`. */
+  list?: string
+}
+
+export type SurveyClass = 'provenance' | 'attestation' | 'signature' | 'none' | 'unverifiable' | 'invalid'
+
+export interface SurveyCounts {
+  total: number
+  provenance: number
+  attestation: number
+  signature: number
+  none: number
+  unverifiable: number
+  invalid: number
+}
+
+export interface SurveyResult {
+  /** The lockfile or list read. */
+  source: string
+  /** Lockfile format, or `list`. */
+  format: string
+  groups: { all: SurveyCounts, direct: SurveyCounts, transitive: SurveyCounts, production: SurveyCounts, dev: SurveyCounts }
+  notFromRegistry: number
+  /** Packages without provenance whose nearest earlier version with provenance verified. */
+  regressions: Array<{ name: string, version: string, lastWithProvenance: string, sourceRepository: string | null }>
+  /** Source host and CI system of each verified provenance. */
+  builders: Array<{ host: string, ci: string, runner: string | null, count: number }>
+  /** Why packages are unverifiable, by code. */
+  unverifiable: Array<{ code: ErrorCode, count: number, example: string }>
+  /** Set when the registry serves no signing data (a mirror that strips it). */
+  mirror: string | null
+  /** What could not be checked. */
+  skipped: string[]
+  cached: boolean
+  packages: Array<{ name: string, version: string, class: SurveyClass, direct: boolean, dev: boolean, sourceRepository?: string, reason?: string }>
+}
+
+export interface WatchOptions extends Omit<AuditOptions, 'detail' | 'onProgress'> {
+  /** Policy file (its `watch.packages` and rules). Default as `guard`. */
+  config?: string
+  /** The state of the last round (absent: a first round, a baseline). */
+  stateFile?: string
+  /** Names to watch instead of the policy's `watch.packages` / the direct dependencies. */
+  packages?: string[]
+}
+
+export interface WatchState {
+  version: 1
+  packages: Record<string, { etag: string | null, versions: string[] }>
+}
+
+export interface WatchEvent {
+  /** `name@version#rule#n`, stable across rounds. */
+  id: string
+  name: string
+  version: string
+  rule: string
+  level: 'error' | 'warn'
+  message: string
+  evidence: string[]
+  publishedAt: string | null
+  status: 'verified' | 'unsigned' | 'invalid' | 'unverifiable' | null
+}
+
+export interface WatchRound {
+  /** How many names were watched. */
+  watched: number
+  events: WatchEvent[]
+  /** Store it (atomically) once the events are out. */
+  state: WatchState
+  errors: Array<{ name: string, code: ErrorCode, message: string }>
+  newVersions: string[]
+  baseline: string[]
+  unchanged: number
+  skipped: string[]
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -471,6 +550,16 @@ export declare function lintChecksComputed(): number
 export declare function lintSync(options?: LintOptions): LintResult
 
 /**
+ * Survey a dependency tree (or a list of names at their latest versions): the share of
+ * packages with verified SLSA provenance, with a publish attestation only, a registry
+ * signature only, or nothing; direct vs transitive, production vs dev; packages that used to
+ * publish with provenance and no longer do; where the provenance says they were built.
+ *
+ * Uses `audit`'s verification and cache. Rejects only for usage and configuration errors.
+ */
+export declare function survey(options?: SurveyOptions): Promise<SurveyResult>
+
+/**
  * Verify one npm package version end to end: registry resolution, tarball integrity, registry
  * signature, npm publish attestation, SLSA provenance and the transparency log.
  *
@@ -496,3 +585,15 @@ export declare function verifyAttestations(attestations: string | Buffer | objec
  * Resolves with the verified facts; rejects with a coded error when any check fails.
  */
 export declare function verifyBundle(bundle: string | Buffer | object, options?: VerifyBundleOptions): Promise<BundleFacts>
+
+/**
+ * One round of `watch`: for each watched package, a conditional request for its packument;
+ * each version published since the state was taken is verified and judged by the rules that
+ * need no lockfile. Resolves with `{ events, state, errors, newVersions, baseline, unchanged,
+ * skipped }`: emit the events, then store `state` (atomically) for the next round.
+ *
+ * Packages: `packages`, else the policy's `watch.packages`, else the project's direct
+ * dependencies. Rejects for usage and configuration errors (a state file that does not
+ * parse included: it is never replaced by a fresh start).
+ */
+export declare function watchPoll(options?: WatchOptions): Promise<WatchRound>

@@ -406,3 +406,82 @@ export interface TarballView {
   /** Bytes of the tar stream. */
   unpackedSize: number
 }
+
+export interface SurveyOptions extends Omit<AuditOptions, 'detail' | 'onProgress'> {
+  /** A list of names to survey instead of a tree (one per line, `name@version` pins one; a
+   *  TSV's first column), each at its `latest` dist-tag. Relative to `cwd`. */
+  list?: string
+}
+
+export type SurveyClass = 'provenance' | 'attestation' | 'signature' | 'none' | 'unverifiable' | 'invalid'
+
+export interface SurveyCounts {
+  total: number
+  provenance: number
+  attestation: number
+  signature: number
+  none: number
+  unverifiable: number
+  invalid: number
+}
+
+export interface SurveyResult {
+  /** The lockfile or list read. */
+  source: string
+  /** Lockfile format, or `list`. */
+  format: string
+  groups: { all: SurveyCounts, direct: SurveyCounts, transitive: SurveyCounts, production: SurveyCounts, dev: SurveyCounts }
+  notFromRegistry: number
+  /** Packages without provenance whose nearest earlier version with provenance verified. */
+  regressions: Array<{ name: string, version: string, lastWithProvenance: string, sourceRepository: string | null }>
+  /** Source host and CI system of each verified provenance. */
+  builders: Array<{ host: string, ci: string, runner: string | null, count: number }>
+  /** Why packages are unverifiable, by code. */
+  unverifiable: Array<{ code: ErrorCode, count: number, example: string }>
+  /** Set when the registry serves no signing data (a mirror that strips it). */
+  mirror: string | null
+  /** What could not be checked. */
+  skipped: string[]
+  cached: boolean
+  packages: Array<{ name: string, version: string, class: SurveyClass, direct: boolean, dev: boolean, sourceRepository?: string, reason?: string }>
+}
+
+export interface WatchOptions extends Omit<AuditOptions, 'detail' | 'onProgress'> {
+  /** Policy file (its `watch.packages` and rules). Default as `guard`. */
+  config?: string
+  /** The state of the last round (absent: a first round, a baseline). */
+  stateFile?: string
+  /** Names to watch instead of the policy's `watch.packages` / the direct dependencies. */
+  packages?: string[]
+}
+
+export interface WatchState {
+  version: 1
+  packages: Record<string, { etag: string | null, versions: string[] }>
+}
+
+export interface WatchEvent {
+  /** `name@version#rule#n`, stable across rounds. */
+  id: string
+  name: string
+  version: string
+  rule: string
+  level: 'error' | 'warn'
+  message: string
+  evidence: string[]
+  publishedAt: string | null
+  status: 'verified' | 'unsigned' | 'invalid' | 'unverifiable' | null
+}
+
+export interface WatchRound {
+  /** How many names were watched. */
+  watched: number
+  events: WatchEvent[]
+  /** Store it (atomically) once the events are out. */
+  state: WatchState
+  errors: Array<{ name: string, code: ErrorCode, message: string }>
+  newVersions: string[]
+  baseline: string[]
+  unchanged: number
+  skipped: string[]
+}

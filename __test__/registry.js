@@ -467,6 +467,10 @@ async function startRegistry (options = {}) {
 
   const requests = []
   const served = new Map() // name -> { doc, body }
+  // Published while the server runs (publish()): "name@version" -> tarball bytes.
+  const runtimeTarballs = new Map()
+  // outage(status): every request answers this status until outage(null).
+  let outageStatus = null
   let base = null
 
   const server = http.createServer((req, res) => {
@@ -512,6 +516,7 @@ async function startRegistry (options = {}) {
       res.setHeader('www-authenticate', 'Bearer')
       return send(res, req, 401, { error: 'Unauthorized' })
     }
+    if (outageStatus !== null) return send(res, req, outageStatus, { error: http.STATUS_CODES[outageStatus] || `HTTP ${outageStatus}` })
     const rawPath = req.url.split('?')[0]
     const decodedPath = safeDecode(rawPath)
     const fail = failRules.find((r) => r.left > 0 && (rawPath.startsWith(r.prefix) || (decodedPath !== null && decodedPath.startsWith(r.prefix))))
@@ -568,6 +573,7 @@ async function startRegistry (options = {}) {
       if (!file.startsWith(prefix) || !file.endsWith('.tgz')) return notFound(req, res)
       const version = file.slice(prefix.length, -'.tgz'.length)
       const key = `${name}@${version}`
+      if (runtimeTarballs.has(key)) return send(res, req, 200, runtimeTarballs.get(key), 'application/octet-stream', true)
       if (Object.prototype.hasOwnProperty.call(tarballOverrides, key)) {
         return send(res, req, 200, tarballOverrides[key], 'application/octet-stream', true)
       }
@@ -612,10 +618,44 @@ async function startRegistry (options = {}) {
     throw e
   }
 
+  const serve = (name, doc) => served.set(name, { doc, body: Buffer.from(JSON.stringify(doc)), corgi: Buffer.from(JSON.stringify(abbreviate(doc))) })
+
   let closing = null
   return {
     url: base,
     requests,
+    /**
+     * Publish a version while the server runs (SYNTHETIC): `manifest` is its package.json
+     * (name and version are set), `tgz` its tarball (dist.integrity/shasum are computed from it),
+     * `attestations` an optional response body served at /-/npm/v1/attestations, `time` its
+     * publish time (default now). The packument's ETag changes with it.
+     */
+    publish (name, version, { manifest = {}, tgz, attestations, time } = {}) {
+      const s = served.get(name)
+      const doc = s ? JSON.parse(s.body.toString('utf8')) : { _id: name, name, 'dist-tags': {}, versions: {}, time: {} }
+      const m = { ...structuredClone(manifest), name, version, _id: `${name}@${version}` }
+      m.dist = { tarball: tarballUrl(base, name, version) }
+      if (tgz) {
+        m.dist.integrity = 'sha512-' + crypto.createHash('sha512').update(tgz).digest('base64')
+        m.dist.shasum = crypto.createHash('sha1').update(tgz).digest('hex')
+        runtimeTarballs.set(`${name}@${version}`, tgz)
+      }
+      if (attestations) {
+        attestationOverrides[`${name}@${version}`] = attestations
+        m.dist.attestations = { url: `${base}-/npm/v1/attestations/${name}@${version}` }
+      }
+      doc.versions[version] = m
+      doc.time = doc.time || {}
+      doc.time[version] = time || new Date().toISOString()
+      doc.time.modified = doc.time[version]
+      doc['dist-tags'] = { ...doc['dist-tags'], latest: version }
+      serve(name, doc)
+      return m
+    },
+    /** Every request answers `status` (a number) until outage(null). */
+    outage (status) {
+      outageStatus = status == null ? null : status
+    },
     packument (name) {
       const s = served.get(name)
       if (!s) throw new Error(`prov-native test registry: no packument for ${name}`)

@@ -227,7 +227,9 @@ const calls = {
   checkIntegrity: (o) => pn.checkIntegrity(o, sri(Buffer.from('x'))),
   audit: (o) => pn.audit(o),
   guard: (o) => pn.guard(o),
-  inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o)
+  inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o),
+  survey: (o) => pn.survey(o),
+  watchPoll: (o) => pn.watchPoll(o)
 }
 const getterKey = {
   verify: 'registry',
@@ -237,7 +239,9 @@ const getterKey = {
   checkIntegrity: 'length',
   audit: 'cwd',
   guard: 'config',
-  inspectTarball: 'platform'
+  inspectTarball: 'platform',
+  survey: 'list',
+  watchPoll: 'packages'
 }
 
 // The synchronous exports (for ESLint rules, which cannot wait): they throw instead.

@@ -25,6 +25,8 @@ const COMMANDS = {
   verify: () => require('./verify'),
   audit: () => require('./audit'),
   guard: () => require('./guard'),
+  survey: () => require('./survey'),
+  watch: () => require('./watch'),
   npm: wrapper('npm'),
   pnpm: wrapper('pnpm'),
   yarn: wrapper('yarn'),

@@ -955,3 +955,159 @@ pub fn lint_sync<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<Unkno
 pub fn lint_checks_computed() -> u32 {
     u32::try_from(prov_native_core::lint::computed()).unwrap_or(u32::MAX)
 }
+
+/// Survey a dependency tree (or a list of names at their latest versions): the share of
+/// packages with verified SLSA provenance, with a publish attestation only, a registry
+/// signature only, or nothing; direct vs transitive, production vs dev; packages that used to
+/// publish with provenance and no longer do; where the provenance says they were built.
+///
+/// Uses `audit`'s verification and cache. Rejects only for usage and configuration errors.
+#[napi(
+    ts_args_type = "options?: SurveyOptions",
+    ts_return_type = "Promise<SurveyResult>"
+)]
+pub fn survey<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        Ok((tree_settings(env, &o)?, prop_string(&o, "list")?))
+    });
+    let (args, list) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let lockfile = args.lockfile.clone();
+        let Session {
+            ctx,
+            cwd,
+            audit: mut opts,
+        } = Session::open(args).await?;
+        opts.abbreviated = true;
+        let dir = cwd.clone();
+        let (tree, list) = tokio::task::spawn_blocking(move || match list {
+            Some(l) => {
+                let path = cwd.join(&l);
+                let bytes = prov_native_core::files::read_capped(&path, 16 * 1024 * 1024)?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| CoreError::json(path.display().to_string(), "not UTF-8"))?;
+                Ok::<_, CoreError>((None, Some((path.display().to_string(), text))))
+            }
+            None => Ok((
+                Some(prov_native_core::audit::find_tree(
+                    &cwd,
+                    lockfile.as_deref(),
+                )?),
+                None,
+            )),
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))??;
+        prov_native_core::survey::survey_json(&ctx, tree, list, &dir, &opts).await
+    })
+}
+
+/// One round of `watch`: for each watched package, a conditional request for its packument;
+/// each version published since the state was taken is verified and judged by the rules that
+/// need no lockfile. Resolves with `{ events, state, errors, newVersions, baseline, unchanged,
+/// skipped }`: emit the events, then store `state` (atomically) for the next round.
+///
+/// Packages: `packages`, else the policy's `watch.packages`, else the project's direct
+/// dependencies. Rejects for usage and configuration errors (a state file that does not
+/// parse included: it is never replaced by a fresh start).
+#[napi(
+    ts_args_type = "options?: WatchOptions",
+    ts_return_type = "Promise<WatchRound>"
+)]
+pub fn watch_poll<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        let packages = match prop(&o, "packages")? {
+            None => None,
+            Some(u) if u.get_type().ok() != Some(ValueType::Object) => {
+                return Err(arg("packages must be an array of strings"))
+            }
+            Some(u) => {
+                let a = Array::from_unknown(u)
+                    .map_err(|_| arg("packages must be an array of strings"))?;
+                let mut out = Vec::new();
+                for i in 0..a.len() {
+                    let v: Option<Unknown> = a.get(i).map_err(|e| arg(e.to_string()))?;
+                    match v {
+                        Some(v) if v.get_type().ok() == Some(ValueType::String) => {
+                            out.push(String::from_unknown(v).map_err(|e| arg(e.to_string()))?)
+                        }
+                        _ => return Err(arg("packages must be an array of strings")),
+                    }
+                }
+                Some(out)
+            }
+        };
+        Ok((
+            tree_settings(env, &o)?,
+            prop_string(&o, "config")?,
+            prop_string(&o, "stateFile")?,
+            packages,
+        ))
+    });
+    let (args, config, state_file, packages) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        use prov_native_core::watch;
+        let lockfile = args.lockfile.clone();
+        let Session { ctx, cwd, audit } = Session::open(args).await?;
+        let project = prov_native_core::guard::project_dir(&cwd, lockfile.as_deref());
+        let (cfg, names, state) = tokio::task::spawn_blocking(move || {
+            let cfg =
+                prov_native_core::policy::Config::load(&project, config.as_deref().map(Path::new))?;
+            let names = match packages {
+                Some(p) => p,
+                None => {
+                    let lock = if cfg.watch.is_empty()
+                        || cfg
+                            .watch
+                            .iter()
+                            .any(|w| w.contains('*') || !w.contains('/') && w.starts_with('@'))
+                    {
+                        Some(prov_native_core::audit::load_tree(
+                            &cwd,
+                            lockfile.as_deref(),
+                        )?)
+                    } else {
+                        None
+                    };
+                    watch::names(&cfg, lock.as_ref(), &project)
+                }
+            };
+            let state = match &state_file {
+                Some(f) => watch::State::load(&cwd.join(f))?,
+                None => watch::State {
+                    version: watch::STATE_VERSION,
+                    ..Default::default()
+                },
+            };
+            Ok::<_, CoreError>((cfg, names, state))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(e.to_string()))??;
+        for n in &names {
+            prov_native_core::npm::spec::parse(n)
+                .map_err(|e| CoreError::InvalidArg(format!("watched package {n:?}: {e}")))?;
+        }
+        let opts = watch::Options {
+            names,
+            audit,
+            config: cfg,
+            cwd: ctx.cwd.clone(),
+        };
+        let round = watch::poll(&ctx, &state, &opts).await;
+        to_value(&round)
+    })
+}

@@ -32,7 +32,9 @@ pub mod report;
 pub mod session;
 pub mod signals;
 pub mod sigstore;
+pub mod survey;
 pub mod verify;
+pub mod watch;
 
 #[cfg(test)]
 pub(crate) mod testdata;

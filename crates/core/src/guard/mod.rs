@@ -638,21 +638,21 @@ fn inside(base: &Path, path: &str) -> bool {
 }
 
 /// The packuments step 3 gathered.
-struct Packuments {
-    docs: HashMap<String, Arc<Value>>,
+pub(crate) struct Packuments {
+    pub(crate) docs: HashMap<String, Arc<Value>>,
     /// Why a name has no packument: a short reason (`offline`, `404 at <registry>`,
     /// `<code> from <registry>`).
-    errors: HashMap<String, String>,
+    pub(crate) errors: HashMap<String, String>,
     /// Names the registry answered 404 for (from `registry_for(name)`).
-    not_found: HashSet<String>,
+    pub(crate) not_found: HashSet<String>,
     /// One full error per reason.
-    notes: Vec<Note>,
+    pub(crate) notes: Vec<Note>,
 }
 
 /// Packuments for every registry name: those the audit fetched, the rest fetched now (the
 /// packument cache makes that a revalidation). Names whose packument could not be had map to
 /// a short reason in `errors`; the notes give one full error per reason.
-async fn fetch_packuments(
+pub(crate) async fn fetch_packuments(
     ctx: &Context,
     audited: &AuditResult,
     pkgs: &[&LockedPackage],
@@ -782,7 +782,7 @@ fn advertises(doc: &Value, version: &str) -> bool {
 ///    [`policy::EARLIER_LOOKBACK`] of them.
 ///
 /// A task that fails (panics) is a note for each of its versions.
-async fn earlier_provenance(
+pub(crate) async fn earlier_provenance(
     ctx: &Context,
     cfg: &Config,
     reports: &HashMap<(&str, &str), &Report>,
@@ -1325,11 +1325,11 @@ pub(crate) async fn dependency_confusion(
 
 /// What the tarball step found.
 #[derive(Default)]
-struct Scanned {
-    findings: Vec<Finding>,
-    notes: Vec<Note>,
+pub(crate) struct Scanned {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) notes: Vec<Note>,
     /// Install hooks read from each tarball, by `(name, version)`.
-    hooks: HashMap<(String, String), TarballHooks>,
+    pub(crate) hooks: HashMap<(String, String), TarballHooks>,
 }
 
 /// One read tarball's results.
@@ -1480,7 +1480,7 @@ fn tarball_rule(cfg: &Config, name: &str) -> Option<(&'static str, Level)> {
 ///    whose bytes depend on the platform is an error finding;
 /// 4. what runs what worked out once (`code::Contexts`), then manifest confusion, the code
 ///    scan and unread install targets / entry points; `info` signals are notes.
-async fn tarball_rules(
+pub(crate) async fn tarball_rules(
     ctx: &Context,
     cfg: &Config,
     pkgs: &[&LockedPackage],

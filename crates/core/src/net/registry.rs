@@ -61,6 +61,16 @@ pub enum Fetched<T> {
     NotFound,
 }
 
+/// A conditional packument request's answer.
+#[derive(Debug)]
+pub enum Revalidated {
+    /// `304`: unchanged since the ETag given.
+    NotModified,
+    /// The document and its ETag, if the registry sent one.
+    Found(Value, Option<String>),
+    NotFound,
+}
+
 type KeysCell = Arc<tokio::sync::OnceCell<Option<Value>>>;
 
 /// Which packument document to ask for.
@@ -428,6 +438,31 @@ impl Client {
             let _ = cache.put_packument(&key, &etag, text).await;
         }
         Ok(Fetched::Found(doc))
+    }
+
+    /// The packument in `form`, asked with `If-None-Match: etag` when an ETag is given (no
+    /// cache involved): `NotModified` when the registry says it has not changed. Retries as
+    /// every request does (429/5xx with backoff, `Retry-After` honoured).
+    pub async fn packument_if_changed(
+        &self,
+        registry: &str,
+        name: &str,
+        form: Form,
+        etag: Option<&str>,
+    ) -> Result<Revalidated> {
+        let url = format!("{registry}{}", escaped_name(name));
+        match self
+            .get_with(&url, form.accept(), MAX_PACKUMENT_BYTES, etag)
+            .await?
+        {
+            Resp::NotModified => Ok(Revalidated::NotModified),
+            Resp::NotFound => Ok(Revalidated::NotFound),
+            Resp::Found(body, etag) => {
+                let doc: Value =
+                    serde_json::from_slice(&body).map_err(|e| Error::json(url.clone(), e))?;
+                Ok(Revalidated::Found(doc, etag))
+            }
+        }
     }
 
     /// `/-/npm/v1/keys`, fetched once per registry per client (a failed fetch is not kept:

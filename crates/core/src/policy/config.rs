@@ -76,6 +76,18 @@ struct RawConfig {
     rules: BTreeMap<String, RuleSpec>,
     #[serde(default)]
     exceptions: Vec<Exception>,
+    #[serde(default)]
+    watch: Option<WatchSection>,
+}
+
+/// The policy file's `watch` section: what `prov-native watch` follows.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WatchSection {
+    /// Names, scopes (`@corp/*`) or globs. Exact names are watched as they are; scopes and
+    /// globs select among the project's lockfile packages.
+    #[serde(default)]
+    packages: Vec<String>,
 }
 
 /// A loaded policy.
@@ -87,6 +99,8 @@ pub struct Config {
     pub source: String,
     /// The directory relative paths in it (advisory `sources`) start from.
     pub dir: PathBuf,
+    /// `watch.packages`: names, scopes or globs `prov-native watch` follows.
+    pub watch: Vec<String>,
 }
 
 impl Default for Config {
@@ -96,6 +110,7 @@ impl Default for Config {
             exceptions: Vec::new(),
             source: "<defaults>".into(),
             dir: PathBuf::from("."),
+            watch: Vec::new(),
         }
     }
 }
@@ -241,11 +256,16 @@ impl Config {
             }
             exceptions.push((e, t));
         }
+        let watch = raw.watch.unwrap_or_default().packages;
+        if let Some(bad_name) = watch.iter().find(|w| w.trim().is_empty()) {
+            return Err(bad(format!("watch.packages: {bad_name:?} is blank")));
+        }
         Ok(Self {
             rules,
             exceptions,
             source: source.into(),
             dir: PathBuf::from("."),
+            watch,
         })
     }
 
