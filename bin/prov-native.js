@@ -12,6 +12,8 @@ const USAGE = `Usage:
   prov-native verify <spec...> [options]
   prov-native audit [dir|lockfile] [options]
   prov-native guard [dir|lockfile] [--config FILE] [--previous-lockfile FILE] [--scan-all] [--json] [audit options]
+  prov-native sbom [dir|lockfile] [--format cyclonedx|spdx] [--output FILE] [--reproducible]   (sbom --help)
+  prov-native sri <file|dir|->... [--json|--sarif] [--fix [--write]] [--strict]   (sri --help)
 
 Verify npm package versions: tarball integrity, registry signature, npm publish attestation,
 SLSA provenance and the Sigstore transparency log.
@@ -255,6 +257,8 @@ async function main (argv, io) {
         return await cmdAudit(rest, io)
       case 'guard':
         return await cmdGuard(rest, io)
+      case 'sbom': return await require('./sbom').run(rest, io)
+      case 'sri': return await require('./sri').run(rest, io)
       case undefined:
       case '-h':
       case '--help':

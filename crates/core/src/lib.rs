@@ -28,8 +28,10 @@ pub mod net;
 pub mod npm;
 pub mod policy;
 pub mod report;
+pub mod sbom;
 pub mod session;
 pub mod signals;
+pub mod sri;
 pub mod sigstore;
 pub mod verify;
 
