@@ -915,8 +915,13 @@ pub fn inspect_tarball<'e>(
     }))
 }
 
-fn prop_strings(o: &Option<Object>, key: &str) -> std::result::Result<Option<Vec<String>>, CoreError> {
-    let Some(u) = prop(o, key)? else { return Ok(None) };
+fn prop_strings(
+    o: &Option<Object>,
+    key: &str,
+) -> std::result::Result<Option<Vec<String>>, CoreError> {
+    let Some(u) = prop(o, key)? else {
+        return Ok(None);
+    };
     match u.get_type().map_err(|e| arg(e.to_string()))? {
         ValueType::String => Ok(Some(vec![
             String::from_unknown(u).map_err(|e| arg(e.to_string()))?
@@ -929,13 +934,17 @@ fn prop_strings(o: &Option<Object>, key: &str) -> std::result::Result<Option<Vec
                     if x.get_type().ok() == Some(ValueType::String) {
                         String::from_unknown(x).map_err(|e| arg(e.to_string()))
                     } else {
-                        Err(arg(format!("{key} must be a string or an array of strings")))
+                        Err(arg(format!(
+                            "{key} must be a string or an array of strings"
+                        )))
                     }
                 })
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map(Some)
         }
-        _ => Err(arg(format!("{key} must be a string or an array of strings"))),
+        _ => Err(arg(format!(
+            "{key} must be a string or an array of strings"
+        ))),
     }
 }
 
@@ -952,7 +961,8 @@ pub fn sbom<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<PromiseRaw
     use prov_native_core::sbom;
     let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
-        let format = sbom::Format::parse(prop_string(&o, "format")?.as_deref().unwrap_or("cyclonedx"))?;
+        let format =
+            sbom::Format::parse(prop_string(&o, "format")?.as_deref().unwrap_or("cyclonedx"))?;
         let opts = sbom::Options {
             format,
             reproducible: prop_bool(&o, "reproducible")?.unwrap_or(false),
@@ -967,7 +977,14 @@ pub fn sbom<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<PromiseRaw
     settle(env, async move {
         let lockfile = args.lockfile.clone();
         let Session { ctx, cwd, audit } = Session::open(args).await?;
-        let doc = sbom::generate(&ctx, &cwd, lockfile.as_deref(), verify.then_some(&audit), &opts).await?;
+        let doc = sbom::generate(
+            &ctx,
+            &cwd,
+            lockfile.as_deref(),
+            verify.then_some(&audit),
+            &opts,
+        )
+        .await?;
         to_value(&doc)
     })
 }
@@ -983,7 +1000,10 @@ pub fn sbom<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<PromiseRaw
     ts_args_type = "options: CheckSriOptions",
     ts_return_type = "Promise<SriResult>"
 )]
-pub fn check_sri<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+pub fn check_sri<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
     use prov_native_core::sri;
     let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
         let o = self::options(options)?;
@@ -999,7 +1019,9 @@ pub fn check_sri<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<Promi
             });
         }
         if inputs.is_empty() {
-            return Err(arg("options.paths (files or directories) or options.html is required"));
+            return Err(arg(
+                "options.paths (files or directories) or options.html is required",
+            ));
         }
         let fix = prop_bool(&o, "fix")?.unwrap_or(false);
         let write = prop_bool(&o, "write")?.unwrap_or(false);
@@ -1021,7 +1043,8 @@ pub fn check_sri<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<Promi
         };
         let Session { ctx, .. } = Session::open(args).await?;
         let (result, pages) = sri::check(&ctx, &opts).await?;
-        let mut v = serde_json::to_value(&result).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&result).map_err(|e| CoreError::Internal(e.to_string()))?;
         if fix {
             let rows = result.rows.clone();
             let f = tokio::task::spawn_blocking(move || sri::fix::fix(&pages, &rows, write))

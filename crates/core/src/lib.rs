@@ -31,8 +31,8 @@ pub mod report;
 pub mod sbom;
 pub mod session;
 pub mod signals;
-pub mod sri;
 pub mod sigstore;
+pub mod sri;
 pub mod verify;
 
 #[cfg(test)]

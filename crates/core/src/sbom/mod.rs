@@ -65,7 +65,11 @@ pub struct Root {
 impl Root {
     /// From `package.json` (missing fields: the directory's name, `0.0.0`).
     pub fn from_manifest(m: Option<&Value>, fallback_name: &str) -> Self {
-        let s = |k: &str| m.and_then(|m| m.get(k)).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| {
+            m.and_then(|m| m.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let repository = m.and_then(|m| m.get("repository")).and_then(|r| match r {
             Value::String(s) => Some(s.clone()),
             Value::Object(o) => o.get("url").and_then(Value::as_str).map(str::to_string),
@@ -120,8 +124,10 @@ impl Evidence {
         let verified = r.status.map(|s| s.as_str().to_string());
         let passed = r.status == Some(crate::report::Status::Verified)
             || r.status == Some(crate::report::Status::Unsigned);
-        // Provenance facts are evidence only when the provenance check passed.
-        let prov_ok = c.provenance == CheckState::Passed;
+        // Provenance facts are evidence only when the provenance check passed and no other
+        // check failed (a lockfile naming other bytes makes them about another tarball).
+        let prov_ok =
+            c.provenance == CheckState::Passed && r.status != Some(crate::report::Status::Invalid);
         let get = |f: fn(&crate::sigstore::provenance::Provenance) -> &Option<String>| {
             p.filter(|_| prov_ok).and_then(|p| f(p).clone())
         };
@@ -148,7 +154,11 @@ impl Evidence {
                 .clone()
                 .filter(|_| prov_ok || c.publish_attestation == CheckState::Passed),
             publish_attestation_verified: Some(c.publish_attestation == CheckState::Passed),
-            problems: r.problems.iter().map(|p| p.code.as_str().to_string()).collect(),
+            problems: r
+                .problems
+                .iter()
+                .map(|p| p.code.as_str().to_string())
+                .collect(),
         }
     }
 
@@ -162,7 +172,10 @@ impl Evidence {
             v.push((format!("prov-native:check:{k}"), s.clone()));
         }
         if let Some(b) = self.publish_attestation_verified {
-            v.push(("prov-native:publish-attestation-verified".into(), b.to_string()));
+            v.push((
+                "prov-native:publish-attestation-verified".into(),
+                b.to_string(),
+            ));
         }
         for (k, s) in [
             ("source-repository", &self.source_repository),
@@ -189,7 +202,11 @@ impl Evidence {
     /// `vcs` at the commit (`git+<repo>#<commit>`).
     pub fn vcs_url(&self) -> Option<String> {
         let repo = self.source_repository.as_ref()?;
-        let repo = if repo.starts_with("git+") { repo.clone() } else { format!("git+{repo}") };
+        let repo = if repo.starts_with("git+") {
+            repo.clone()
+        } else {
+            format!("git+{repo}")
+        };
         Some(match &self.source_commit {
             Some(c) => format!("{repo}#{c}"),
             None => repo,
@@ -308,7 +325,11 @@ pub fn build<'a>(
     let mut components = Vec::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
     for p in &lock.packages {
-        let paths: Vec<String> = if p.paths.is_empty() { vec![String::new()] } else { p.paths.clone() };
+        let paths: Vec<String> = if p.paths.is_empty() {
+            vec![String::new()]
+        } else {
+            p.paths.clone()
+        };
         for path in paths {
             let mut bom_ref = if path.is_empty() {
                 format!("{}@{}", p.name, p.version)
@@ -327,18 +348,29 @@ pub fn build<'a>(
                 .and_then(|e| e.get("license"))
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let evidence = audit.map(|_| match reports.get(&(p.name.as_str(), p.version.as_str())) {
-                Some(r) if p.source == Source::Registry && !p.bundled => Evidence::from_report(r),
-                _ => Evidence {
-                    verdict: "not-verifiable".into(),
-                    reason: skipped
-                        .get(&(p.name.as_str(), p.version.as_str()))
-                        .map(|s| s.to_string())
-                        .or_else(|| Some("not checked by the audit".into())),
-                    ..Default::default()
-                },
+            let evidence =
+                audit.map(
+                    |_| match reports.get(&(p.name.as_str(), p.version.as_str())) {
+                        Some(r) if p.source == Source::Registry && !p.bundled => {
+                            Evidence::from_report(r)
+                        }
+                        _ => Evidence {
+                            verdict: "not-verifiable".into(),
+                            reason: skipped
+                                .get(&(p.name.as_str(), p.version.as_str()))
+                                .map(|s| s.to_string())
+                                .or_else(|| Some("not checked by the audit".into())),
+                            ..Default::default()
+                        },
+                    },
+                );
+            components.push(Component {
+                pkg: p,
+                path,
+                bom_ref,
+                license,
+                evidence,
             });
-            components.push(Component { pkg: p, path, bom_ref, license, evidence });
         }
     }
     // Edges (npm v2/v3).
@@ -365,7 +397,9 @@ pub fn build<'a>(
                 if kind == "dev" && !from.is_empty() {
                     continue; // only the root's dev dependencies are installed
                 }
-                let Some(Value::Object(deps)) = entry.get(field) else { continue };
+                let Some(Value::Object(deps)) = entry.get(field) else {
+                    continue;
+                };
                 for dep in deps.keys() {
                     if let Some(to) = resolve(m, from, dep).and_then(|k| by_path.get(k)) {
                         if !out.iter().any(|(r, _)| r == to) {
@@ -378,12 +412,20 @@ pub fn build<'a>(
             edges.insert(from_ref, out);
         }
     }
-    Bom { root, lock, components, edges, graph_complete }
+    Bom {
+        root,
+        lock,
+        components,
+        edges,
+        graph_complete,
+    }
 }
 
 /// `created` / `timestamp`: now, whole seconds, UTC.
 pub fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// A fresh `urn:uuid:` (v4).
@@ -397,7 +439,14 @@ pub(crate) fn uuid_from(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("urn:uuid:{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// `sha1-…`/`sha512-…` SRI → (CycloneDX alg, SPDX alg, hex), unknown or malformed skipped.
@@ -444,7 +493,10 @@ pub async fn generate(
     audit: Option<&crate::audit::Options>,
     opts: &Options,
 ) -> Result<Value> {
-    let (cwd2, lf) = (cwd.to_path_buf(), lockfile.map(std::path::Path::to_path_buf));
+    let (cwd2, lf) = (
+        cwd.to_path_buf(),
+        lockfile.map(std::path::Path::to_path_buf),
+    );
     let (lock, text, manifest) = tokio::task::spawn_blocking(move || -> Result<_> {
         let tree = crate::audit::find_tree(&cwd2, lf.as_deref())?;
         let text = match &tree {
@@ -457,8 +509,13 @@ pub async fn generate(
             crate::audit::Tree::Lockfile { path, .. } => {
                 let p = path.parent().unwrap_or(std::path::Path::new("."));
                 // npm's hidden lockfile lives in node_modules/: the project is above it.
-                if p.file_name().is_some_and(|n| n == "node_modules" || n == ".pnpm") {
-                    p.ancestors().find(|a| a.join("package.json").exists()).unwrap_or(p).to_path_buf()
+                if p.file_name()
+                    .is_some_and(|n| n == "node_modules" || n == ".pnpm")
+                {
+                    p.ancestors()
+                        .find(|a| a.join("package.json").exists())
+                        .unwrap_or(p)
+                        .to_path_buf()
                 } else {
                     p.to_path_buf()
                 }
@@ -467,11 +524,15 @@ pub async fn generate(
         let manifest_path = dir.join("package.json");
         let manifest = match crate::files::read_capped_opt(&manifest_path, 16 * 1024 * 1024)? {
             Some(b) => Some(
-                serde_json::from_slice::<Value>(&b).map_err(|e| Error::json(manifest_path.display().to_string(), e))?,
+                serde_json::from_slice::<Value>(&b)
+                    .map_err(|e| Error::json(manifest_path.display().to_string(), e))?,
             ),
             None => None,
         };
-        let fallback = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into());
+        let fallback = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into());
         Ok((lock, text, (manifest, fallback)))
     })
     .await

@@ -9,23 +9,43 @@ use std::collections::BTreeMap;
 fn spdx_id(name: &str, version: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect()
     };
-    format!("SPDXRef-Package-{}-{}", clean(name.trim_start_matches('@')), clean(version))
+    format!(
+        "SPDXRef-Package-{}-{}",
+        clean(name.trim_start_matches('@')),
+        clean(version)
+    )
 }
 
 /// An SPDX licence expression when the text looks like one, else `NOASSERTION`.
 fn license(l: Option<&str>) -> String {
     match l {
-        Some(l) if !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || " .+-():".contains(c)) => l.to_string(),
+        Some(l)
+            if !l.is_empty()
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " .+-():".contains(c)) =>
+        {
+            l.to_string()
+        }
         _ => "NOASSERTION".into(),
     }
 }
 
 pub fn render(bom: &Bom, opts: &Options) -> Value {
     let tool = format!("Tool: prov-native-{}", env!("CARGO_PKG_VERSION"));
-    let created = if opts.reproducible { "1970-01-01T00:00:00Z".to_string() } else { super::now() };
+    let created = if opts.reproducible {
+        "1970-01-01T00:00:00Z".to_string()
+    } else {
+        super::now()
+    };
     let root_id = spdx_id(&bom.root.name, &bom.root.version);
     let mut ids: BTreeMap<&str, String> = BTreeMap::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -88,7 +108,9 @@ pub fn render(bom: &Bom, opts: &Options) -> Value {
                 }
             }
             if let (Some(r), Some(commit)) = (&e.source_repository, &e.source_commit) {
-                o["sourceInfo"] = json!(format!("built from {r} at commit {commit} (verified SLSA provenance)"));
+                o["sourceInfo"] = json!(format!(
+                    "built from {r} at commit {commit} (verified SLSA provenance)"
+                ));
             }
             let comment = e
                 .properties()
@@ -113,10 +135,16 @@ pub fn render(bom: &Bom, opts: &Options) -> Value {
     })];
     let root_ref = bom.root.bom_ref();
     for (from, tos) in &bom.edges {
-        let from_id = if *from == root_ref { Some(&root_id) } else { ids.get(from.as_str()) };
+        let from_id = if *from == root_ref {
+            Some(&root_id)
+        } else {
+            ids.get(from.as_str())
+        };
         let Some(from_id) = from_id else { continue };
         for (to, kind) in tos {
-            let Some(to_id) = ids.get(to.as_str()) else { continue };
+            let Some(to_id) = ids.get(to.as_str()) else {
+                continue;
+            };
             relationships.push(match *kind {
                 "dev" => json!({ "spdxElementId": to_id, "relatedSpdxElement": from_id, "relationshipType": "DEV_DEPENDENCY_OF" }),
                 "optional" => json!({ "spdxElementId": to_id, "relatedSpdxElement": from_id, "relationshipType": "OPTIONAL_DEPENDENCY_OF" }),

@@ -2,7 +2,9 @@ use super::*;
 use std::collections::BTreeSet;
 
 fn data(rel: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/data").join(rel)
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/data")
+        .join(rel)
 }
 
 fn bom_of(rel: &str, file: &str) -> (Lockfile, String, Root) {
@@ -34,19 +36,34 @@ fn component_sets_equal_npm_sbom() {
             // `wrap-ansi-cjs` for `npm:wrap-ansi@7.0.0` is listed under `wrap-ansi@7.0.0`).
             .map(|c| format!("{}@{}", c.pkg.name, c.pkg.version))
             .collect();
-        let want: BTreeSet<String> = std::fs::read_to_string(data(&format!("sbom-npm11/{list}.txt")))
-            .unwrap()
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let want: BTreeSet<String> =
+            std::fs::read_to_string(data(&format!("sbom-npm11/{list}.txt")))
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
         let missing: Vec<_> = want.difference(&ours).take(10).collect();
         let extra: Vec<_> = ours.difference(&want).take(10).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "{rel}: missing {missing:?}, extra {extra:?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{rel}: missing {missing:?}, extra {extra:?}"
+        );
         // bom-refs unique, in both formats.
         let refs: BTreeSet<&str> = bom.components.iter().map(|c| c.bom_ref.as_str()).collect();
         assert_eq!(refs.len(), bom.components.len(), "{rel}");
-        let spdx = render(&bom, &Options { format: Format::Spdx, reproducible: true });
-        let ids: BTreeSet<&str> = spdx["packages"].as_array().unwrap().iter().map(|p| p["SPDXID"].as_str().unwrap()).collect();
+        let spdx = render(
+            &bom,
+            &Options {
+                format: Format::Spdx,
+                reproducible: true,
+            },
+        );
+        let ids: BTreeSet<&str> = spdx["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["SPDXID"].as_str().unwrap())
+            .collect();
         assert_eq!(ids.len(), bom.components.len() + 1, "{rel}");
     }
 }
@@ -58,26 +75,50 @@ fn every_format_renders_and_reproducible_is_stable() {
         ("lockfiles/yarn-berry/prettier", "yarn.lock"),
         ("lockfiles/pnpm-v9/vue-core", "pnpm-lock.yaml"),
         ("lockfiles/bun/hono", "bun.lock"),
-        ("lockfiles/npm-v2/cyclonedx-demo-package-integrity", "package-lock.json"),
+        (
+            "lockfiles/npm-v2/cyclonedx-demo-package-integrity",
+            "package-lock.json",
+        ),
     ] {
         let (lock, text, root) = bom_of(rel, file);
         let bom = build(&lock, Some(&text), root, None);
         assert!(!bom.components.is_empty(), "{rel}");
         for format in [Format::CycloneDx, Format::Spdx] {
-            let o = Options { format, reproducible: true };
+            let o = Options {
+                format,
+                reproducible: true,
+            };
             assert_eq!(render(&bom, &o), render(&bom, &o), "{rel}");
         }
-        let cdx = render(&bom, &Options { format: Format::CycloneDx, reproducible: true });
+        let cdx = render(
+            &bom,
+            &Options {
+                format: Format::CycloneDx,
+                reproducible: true,
+            },
+        );
         assert!(cdx.get("serialNumber").is_none() && cdx["metadata"].get("timestamp").is_none());
     }
 }
 
 #[test]
 fn hashes_and_graph_from_an_npm_lockfile() {
-    let (lock, text, root) = bom_of("lockfiles/npm-v2/cyclonedx-demo-package-integrity", "package-lock.json");
+    let (lock, text, root) = bom_of(
+        "lockfiles/npm-v2/cyclonedx-demo-package-integrity",
+        "package-lock.json",
+    );
     let bom = build(&lock, Some(&text), root, None);
-    let cdx = render(&bom, &Options { format: Format::CycloneDx, reproducible: false });
-    assert!(cdx["serialNumber"].as_str().unwrap().starts_with("urn:uuid:"));
+    let cdx = render(
+        &bom,
+        &Options {
+            format: Format::CycloneDx,
+            reproducible: false,
+        },
+    );
+    assert!(cdx["serialNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:uuid:"));
     let algs: BTreeSet<String> = cdx["components"]
         .as_array()
         .unwrap()
@@ -85,13 +126,21 @@ fn hashes_and_graph_from_an_npm_lockfile() {
         .flat_map(|c| c["hashes"].as_array().cloned().unwrap_or_default())
         .map(|h| h["alg"].as_str().unwrap().to_string())
         .collect();
-    assert!(algs.contains("SHA-1") && algs.contains("SHA-384"), "{algs:?}");
+    assert!(
+        algs.contains("SHA-1") && algs.contains("SHA-384"),
+        "{algs:?}"
+    );
     let (lock, text, root) = bom_of("lockfiles/npm-v3/uptime-kuma", "package-lock.json");
     let root_ref = root.bom_ref();
     let bom = build(&lock, Some(&text), root, None);
     assert!(bom.graph_complete);
     let direct = &bom.edges[&root_ref];
-    assert!(direct.iter().any(|(r, k)| r.starts_with("express@") && *k == "prod"), "{direct:?}");
+    assert!(
+        direct
+            .iter()
+            .any(|(r, k)| r.starts_with("express@") && *k == "prod"),
+        "{direct:?}"
+    );
     assert!(direct.iter().any(|(_, k)| *k == "dev"));
 }
 
@@ -99,6 +148,8 @@ fn hashes_and_graph_from_an_npm_lockfile() {
 fn purls() {
     let mut p = LockedPackage::new("@scope/a", "1.0.0", Source::Registry);
     assert_eq!(purl(&p), "pkg:npm/%40scope/a@1.0.0");
-    p.source = Source::Git { url: "git+ssh://git@github.com/o/r.git#abc".into() };
+    p.source = Source::Git {
+        url: "git+ssh://git@github.com/o/r.git#abc".into(),
+    };
     assert!(purl(&p).starts_with("pkg:npm/%40scope/a@1.0.0?vcs_url=git%2Bssh"));
 }

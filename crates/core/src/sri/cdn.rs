@@ -203,7 +203,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;
@@ -229,26 +232,48 @@ mod tests {
     #[test]
     fn forms() {
         let f = npm("https://cdn.jsdelivr.net/npm/bootstrap@5.3.8/dist/js/bootstrap.bundle.min.js");
-        assert_eq!((f.name.as_str(), f.version.as_str()), ("bootstrap", "5.3.8"));
+        assert_eq!(
+            (f.name.as_str(), f.version.as_str()),
+            ("bootstrap", "5.3.8")
+        );
         assert_eq!(f.file.as_deref(), Some("dist/js/bootstrap.bundle.min.js"));
         assert!(f.pinned() && f.transformed.is_none());
         let f = npm("https://cdn.jsdelivr.net/npm/@popperjs/core@2.11.8/dist/esm/popper.js");
         assert_eq!(f.name, "@popperjs/core");
         let f = npm("//unpkg.com/%40popperjs/core@2.11.8/dist/umd/popper.min.js");
         assert_eq!((f.name.as_str(), f.cdn), ("@popperjs/core", Cdn::Unpkg));
-        assert!(npm("https://unpkg.com/react@18.2.0/index.js?module").transformed.is_some());
-        assert!(npm("https://cdn.jsdelivr.net/npm/preact@10.0.0/+esm").transformed.is_some());
-        assert!(npm("https://cdn.jsdelivr.net/combine/npm/a@1.0.0,npm/b@1.0.0").transformed.is_some());
-        assert!(!npm("https://cdn.jsdelivr.net/npm/bootstrap@5/dist/css/bootstrap.min.css").pinned());
+        assert!(npm("https://unpkg.com/react@18.2.0/index.js?module")
+            .transformed
+            .is_some());
+        assert!(npm("https://cdn.jsdelivr.net/npm/preact@10.0.0/+esm")
+            .transformed
+            .is_some());
+        assert!(
+            npm("https://cdn.jsdelivr.net/combine/npm/a@1.0.0,npm/b@1.0.0")
+                .transformed
+                .is_some()
+        );
+        assert!(
+            !npm("https://cdn.jsdelivr.net/npm/bootstrap@5/dist/css/bootstrap.min.css").pinned()
+        );
         assert!(!npm("https://cdn.jsdelivr.net/npm/bootstrap@latest/dist/x.css").pinned());
         assert!(!npm("https://unpkg.com/bootstrap/dist/x.css").pinned());
         assert!(npm("https://cdn.jsdelivr.net/npm/leaflet@2.0.0-alpha.1/dist/leaflet.js").pinned());
         let f = npm("https://ga.jspm.io/npm:es-module-shims@1.5.5/dist/es-module-shims.js");
         assert_eq!((f.name.as_str(), f.cdn), ("es-module-shims", Cdn::Jspm));
         let f = npm("https://cdnjs.cloudflare.com/ajax/libs/Chart.js/2.8.0/Chart.min.js");
-        assert_eq!((f.name.as_str(), f.file.as_deref(), f.by_suffix), ("chart.js", Some("Chart.min.js"), true));
-        assert_eq!(parse("https://use.fontawesome.com/releases/v6.3.0/js/all.js"), Target::NotNpmCdn);
-        assert_eq!(parse("https://cdn.jsdelivr.net/gh/user/repo@1.0.0/x.js"), Target::NotNpmCdn);
+        assert_eq!(
+            (f.name.as_str(), f.file.as_deref(), f.by_suffix),
+            ("chart.js", Some("Chart.min.js"), true)
+        );
+        assert_eq!(
+            parse("https://use.fontawesome.com/releases/v6.3.0/js/all.js"),
+            Target::NotNpmCdn
+        );
+        assert_eq!(
+            parse("https://cdn.jsdelivr.net/gh/user/repo@1.0.0/x.js"),
+            Target::NotNpmCdn
+        );
         assert_eq!(parse("js/scripts.js"), Target::Local);
         assert_eq!(parse("data:text/javascript,1"), Target::Local);
     }

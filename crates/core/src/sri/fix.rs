@@ -74,11 +74,12 @@ fn edits(page: &Page, rows: &[&Row], not_fixed: &mut Vec<NotFixed>) -> Vec<Edit>
             }));
             continue;
         };
-        let Some(r) = page
-            .refs
-            .iter()
-            .find(|r| r.line == row.line && r.column == row.column && r.url == row.url && r.element.as_str() == row.element)
-        else {
+        let Some(r) = page.refs.iter().find(|r| {
+            r.line == row.line
+                && r.column == row.column
+                && r.url == row.url
+                && r.element.as_str() == row.element
+        }) else {
             not_fixed.push(nf("the reference was not found again in the page"));
             continue;
         };
@@ -86,8 +87,14 @@ fn edits(page: &Page, rows: &[&Row], not_fixed: &mut Vec<NotFixed>) -> Vec<Edit>
             scan::Element::Script | scan::Element::Link => {
                 if row.has("mismatch") || row.has("missing-integrity") {
                     match (r.spans.integrity, r.spans.insert_at) {
-                        (Some(at), _) => out.push(Edit { at, text: format!("integrity=\"{expected}\"") }),
-                        (None, Some(i)) => out.push(Edit { at: (i, i), text: format!(" integrity=\"{expected}\"") }),
+                        (Some(at), _) => out.push(Edit {
+                            at,
+                            text: format!("integrity=\"{expected}\""),
+                        }),
+                        (None, Some(i)) => out.push(Edit {
+                            at: (i, i),
+                            text: format!(" integrity=\"{expected}\""),
+                        }),
                         (None, None) => {
                             not_fixed.push(nf("the tag's end could not be located"));
                             continue;
@@ -96,12 +103,18 @@ fn edits(page: &Page, rows: &[&Row], not_fixed: &mut Vec<NotFixed>) -> Vec<Edit>
                 }
                 if r.crossorigin.is_none() {
                     if let Some(i) = r.spans.insert_at {
-                        out.push(Edit { at: (i, i), text: " crossorigin=\"anonymous\"".into() });
+                        out.push(Edit {
+                            at: (i, i),
+                            text: " crossorigin=\"anonymous\"".into(),
+                        });
                     }
                 }
             }
             scan::Element::ImportmapIntegrity => match r.spans.integrity {
-                Some(at) if row.has("mismatch") => out.push(Edit { at, text: format!("\"{expected}\"") }),
+                Some(at) if row.has("mismatch") => out.push(Edit {
+                    at,
+                    text: format!("\"{expected}\""),
+                }),
                 _ => {}
             },
             scan::Element::ImportmapImport => {
@@ -144,7 +157,10 @@ fn diff(name: &str, a: &str, b: &str) -> String {
 
 /// Steps 1–3 for every page; step 4 when `write`.
 pub fn fix(pages: &[Page], rows: &[Row], write: bool) -> Result<FixResult> {
-    let mut result = FixResult { pages: Vec::new(), not_fixed: Vec::new() };
+    let mut result = FixResult {
+        pages: Vec::new(),
+        not_fixed: Vec::new(),
+    };
     for page in pages {
         let mine: Vec<&Row> = rows.iter().filter(|r| r.file == page.name).collect();
         let mut e = edits(page, &mine, &mut result.not_fixed);
@@ -154,21 +170,36 @@ pub fn fix(pages: &[Page], rows: &[Row], write: bool) -> Result<FixResult> {
         let n = e.len();
         let new = apply(&page.text, &mut e)?;
         // 2. The new text must read as intended.
-        let again = scan::scan(&new);
+        let again = scan::scan_as(&new, scan::Kind::of(&page.name));
         if again.len() != page.refs.len() {
-            return Err(Error::Internal(format!("{}: the fixed page would read differently; not written", page.name)));
+            return Err(Error::Internal(format!(
+                "{}: the fixed page would read differently; not written",
+                page.name
+            )));
         }
         for (old, now) in page.refs.iter().zip(&again) {
-            let row = mine.iter().find(|r| r.line == old.line && r.column == old.column && r.url == old.url && r.fixable && needs_fix(r));
+            let row = mine.iter().find(|r| {
+                r.line == old.line
+                    && r.column == old.column
+                    && r.url == old.url
+                    && r.fixable
+                    && needs_fix(r)
+            });
             if now.url != old.url {
-                return Err(Error::Internal(format!("{}: a fix would change a URL; not written", page.name)));
+                return Err(Error::Internal(format!(
+                    "{}: a fix would change a URL; not written",
+                    page.name
+                )));
             }
             if let (Some(row), Some(exp)) = (row, row.and_then(|r| r.expected.as_ref())) {
                 let wants_integrity = row.has("mismatch") || row.has("missing-integrity");
                 let edited = matches!(old.element, scan::Element::Script | scan::Element::Link)
                     || (old.element == scan::Element::ImportmapIntegrity && row.has("mismatch"));
                 if wants_integrity && edited && now.integrity.as_deref() != Some(exp.as_str()) {
-                    return Err(Error::Internal(format!("{}:{}: the fix did not take; not written", page.name, old.line)));
+                    return Err(Error::Internal(format!(
+                        "{}:{}: the fix did not take; not written",
+                        page.name, old.line
+                    )));
                 }
             }
         }
@@ -180,7 +211,12 @@ pub fn fix(pages: &[Page], rows: &[Row], write: bool) -> Result<FixResult> {
             }
             _ => false,
         };
-        result.pages.push(PageFix { file: page.name.clone(), diff: d, edits: n, written });
+        result.pages.push(PageFix {
+            file: page.name.clone(),
+            diff: d,
+            edits: n,
+            written,
+        });
     }
     Ok(result)
 }
@@ -189,16 +225,25 @@ pub fn fix(pages: &[Page], rows: &[Row], write: bool) -> Result<FixResult> {
 fn write_page(path: &Path, was: &str, text: &str) -> Result<()> {
     let now = crate::files::read_capped(path, super::MAX_PAGE_BYTES)?;
     if now != was.as_bytes() {
-        return Err(Error::InvalidArg(format!("{} changed since it was read; not written", path.display())));
+        return Err(Error::InvalidArg(format!(
+            "{} changed since it was read; not written",
+            path.display()
+        )));
     }
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut rnd = [0u8; 8];
     getrandom::fill(&mut rnd).map_err(|e| Error::Internal(e.to_string()))?;
     let tmp = dir.join(format!(".{name}.{}.prov-native-tmp", hex::encode(rnd)));
     let res = (|| -> std::io::Result<()> {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         let perms = std::fs::metadata(path)?.permissions();
@@ -218,7 +263,16 @@ mod tests {
 
     #[test]
     fn edits_apply_from_the_end() {
-        let mut e = vec![Edit { at: (1, 2), text: "XY".into() }, Edit { at: (4, 4), text: "!".into() }];
+        let mut e = vec![
+            Edit {
+                at: (1, 2),
+                text: "XY".into(),
+            },
+            Edit {
+                at: (4, 4),
+                text: "!".into(),
+            },
+        ];
         assert_eq!(apply("abcdef", &mut e).unwrap(), "aXYcd!ef");
         assert!(diff("p", "a\nb", "a\nc").contains("@@ -2 +2 @@\n-b\n+c"));
     }

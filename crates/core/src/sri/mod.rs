@@ -186,8 +186,27 @@ pub struct SkippedInput {
 
 fn page_ext(p: &Path) -> bool {
     matches!(
-        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
-        Some("html" | "htm" | "xhtml" | "md" | "markdown" | "mdx" | "njk" | "hbs" | "ejs" | "liquid" | "erb" | "vue" | "svelte" | "astro" | "php")
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some(
+            "html"
+                | "htm"
+                | "xhtml"
+                | "md"
+                | "markdown"
+                | "mdx"
+                | "njk"
+                | "hbs"
+                | "ejs"
+                | "liquid"
+                | "erb"
+                | "vue"
+                | "svelte"
+                | "astro"
+                | "php"
+        )
     )
 }
 
@@ -222,7 +241,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// Step 1: the pages, relative names under `cwd` when they are inside it.
 pub fn read_pages(cwd: &Path, inputs: &[Input]) -> Result<Vec<Page>> {
     if inputs.is_empty() {
-        return Err(Error::InvalidArg("no page given: a file, a directory or text".into()));
+        return Err(Error::InvalidArg(
+            "no page given: a file, a directory or text".into(),
+        ));
     }
     let mut pages = Vec::new();
     for i in inputs {
@@ -230,7 +251,7 @@ pub fn read_pages(cwd: &Path, inputs: &[Input]) -> Result<Vec<Page>> {
             Input::Text { name, text } => pages.push(Page {
                 name: name.clone(),
                 path: None,
-                refs: scan::scan(text),
+                refs: scan::scan_as(text, scan::Kind::of(name)),
                 text: text.clone(),
             }),
             Input::Path(p) => {
@@ -251,8 +272,8 @@ pub fn read_pages(cwd: &Path, inputs: &[Input]) -> Result<Vec<Page>> {
                         .strip_prefix(cwd)
                         .map_or_else(|_| f.display().to_string(), |r| r.display().to_string());
                     pages.push(Page {
+                        refs: scan::scan_as(&text, scan::Kind::of(&name)),
                         name,
-                        refs: scan::scan(&text),
                         path: Some(f),
                         text,
                     });
@@ -264,7 +285,9 @@ pub fn read_pages(cwd: &Path, inputs: &[Input]) -> Result<Vec<Page>> {
 }
 
 fn templated(s: &str) -> bool {
-    ["{{", "{%", "<%", "${", "[[", "@{"].iter().any(|t| s.contains(t))
+    ["{{", "{%", "<%", "${", "[[", "@{"]
+        .iter()
+        .any(|t| s.contains(t))
 }
 
 /// A declared integrity, read leniently as a browser does: unknown algorithms and malformed
@@ -272,7 +295,9 @@ fn templated(s: &str) -> bool {
 fn declared(s: &str) -> Option<(Algorithm, Vec<Vec<u8>>)> {
     let mut best: Option<(Algorithm, Vec<Vec<u8>>)> = None;
     for token in s.split_ascii_whitespace() {
-        let Some((alg, rest)) = token.split_once('-') else { continue };
+        let Some((alg, rest)) = token.split_once('-') else {
+            continue;
+        };
         let alg = match alg.to_ascii_lowercase().as_str() {
             "sha256" => Algorithm::Sha256,
             "sha384" => Algorithm::Sha384,
@@ -283,7 +308,9 @@ fn declared(s: &str) -> Option<(Algorithm, Vec<Vec<u8>>)> {
         // A value that is not base64 still counts for the algorithm: it can never match.
         let digest = STANDARD
             .decode(b64)
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64.trim_end_matches('=')))
+            .or_else(|_| {
+                base64::engine::general_purpose::STANDARD_NO_PAD.decode(b64.trim_end_matches('='))
+            })
             .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(b64))
             .unwrap_or_default();
         match &mut best {
@@ -319,12 +346,22 @@ fn check_of(name: &str, version: &str, status: &str) -> PackageCheck {
 }
 
 /// Step 3 for one package version.
-async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted: Vec<String>, by_suffix: Vec<String>) -> Fetch {
+async fn fetch(
+    ctx: &Context,
+    opts: &Options,
+    name: &str,
+    version: &str,
+    wanted: Vec<String>,
+    by_suffix: Vec<String>,
+) -> Fetch {
     let mut unchecked = check_of(name, version, "unchecked");
     let registry = match ctx.registry_for(name, opts.registry.as_deref()) {
         Ok(r) => r,
         Err(e) => {
-            unchecked.skipped.push(crate::report::Skipped { check: "resolve".into(), reason: e.to_string() });
+            unchecked.skipped.push(crate::report::Skipped {
+                check: "resolve".into(),
+                reason: e.to_string(),
+            });
             return Fetch::Failed(unchecked);
         }
     };
@@ -332,11 +369,17 @@ async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted:
         Ok(Fetched::Found(p)) => Arc::new(p),
         Ok(Fetched::NotFound) => {
             unchecked.status = "invalid".into();
-            unchecked.problems.push(crate::report::Problem::new(crate::Code::NotFound, format!("{name} is not in {registry}")));
+            unchecked.problems.push(crate::report::Problem::new(
+                crate::Code::NotFound,
+                format!("{name} is not in {registry}"),
+            ));
             return Fetch::Failed(unchecked);
         }
         Err(e) => {
-            unchecked.skipped.push(crate::report::Skipped { check: "resolve".into(), reason: e.to_string() });
+            unchecked.skipped.push(crate::report::Skipped {
+                check: "resolve".into(),
+                reason: e.to_string(),
+            });
             return Fetch::Failed(unchecked);
         }
     };
@@ -351,7 +394,10 @@ async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted:
             Ok(Fetched::Found(b)) => Some(b),
             Ok(Fetched::NotFound) => None,
             Err(e) => {
-                unchecked.skipped.push(crate::report::Skipped { check: "integrity".into(), reason: e.to_string() });
+                unchecked.skipped.push(crate::report::Skipped {
+                    check: "integrity".into(),
+                    reason: e.to_string(),
+                });
                 return Fetch::Failed(unchecked);
             }
         },
@@ -368,7 +414,10 @@ async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted:
     let report = match verify::verify(ctx, &req).await {
         Ok(r) => r,
         Err(e) => {
-            unchecked.skipped.push(crate::report::Skipped { check: "verify".into(), reason: e.to_string() });
+            unchecked.skipped.push(crate::report::Skipped {
+                check: "verify".into(),
+                reason: e.to_string(),
+            });
             return Fetch::Failed(unchecked);
         }
     };
@@ -392,7 +441,8 @@ async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted:
         Err(e) => {
             let mut c = check;
             c.status = "invalid".into();
-            c.problems.push(crate::report::Problem::new(e.code(), e.to_string()));
+            c.problems
+                .push(crate::report::Problem::new(e.code(), e.to_string()));
             return Fetch::Failed(c);
         }
     };
@@ -412,11 +462,16 @@ async fn fetch(ctx: &Context, opts: &Options, name: &str, version: &str, wanted:
         ..Default::default()
     };
     match crate::npm::tarball::read_with(&bytes, &opts) {
-        Ok(p) => Fetch::Files { check, files: p.raw, all_paths },
+        Ok(p) => Fetch::Files {
+            check,
+            files: p.raw,
+            all_paths,
+        },
         Err(e) => {
             let mut c = check;
             c.status = "invalid".into();
-            c.problems.push(crate::report::Problem::new(e.code(), e.to_string()));
+            c.problems
+                .push(crate::report::Problem::new(e.code(), e.to_string()));
             Fetch::Failed(c)
         }
     }
@@ -453,12 +508,20 @@ pub async fn check_pages(ctx: &Context, opts: &Options, pages: &[Page]) -> SriRe
         target: Option<Target>,
     }
     let mut pending = Vec::new();
-    let mut wanted: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    let mut wanted: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> =
+        BTreeMap::new();
     let mut local = 0;
     for page in pages {
         for r in &page.refs {
-            if r.error.is_some() || templated(&r.url) || r.integrity.as_deref().is_some_and(templated) {
-                pending.push(Pending { page, r, target: None });
+            if r.error.is_some()
+                || templated(&r.url)
+                || r.integrity.as_deref().is_some_and(templated)
+            {
+                pending.push(Pending {
+                    page,
+                    r,
+                    target: None,
+                });
                 continue;
             }
             let t = cdn::parse(&r.url);
@@ -469,7 +532,9 @@ pub async fn check_pages(ctx: &Context, opts: &Options, pages: &[Page]) -> SriRe
                 }
                 Target::Npm(f) if f.pinned() && f.transformed.is_none() => {
                     if let Some(file) = &f.file {
-                        let e = wanted.entry((f.name.clone(), f.version.clone())).or_default();
+                        let e = wanted
+                            .entry((f.name.clone(), f.version.clone()))
+                            .or_default();
                         if f.by_suffix {
                             e.1.insert(file.clone());
                         } else {
@@ -479,7 +544,11 @@ pub async fn check_pages(ctx: &Context, opts: &Options, pages: &[Page]) -> SriRe
                 }
                 _ => {}
             }
-            pending.push(Pending { page, r, target: Some(t) });
+            pending.push(Pending {
+                page,
+                r,
+                target: Some(t),
+            });
         }
     }
     // 3. Fetch and verify each package version, a few at once.
@@ -489,7 +558,15 @@ pub async fn check_pages(ctx: &Context, opts: &Options, pages: &[Page]) -> SriRe
         let (ctx, opts, limit) = (ctx.clone(), opts.clone(), limit.clone());
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let f = fetch(&ctx, &opts, &name, &version, files.into_iter().collect(), suffixes.into_iter().collect()).await;
+            let f = fetch(
+                &ctx,
+                &opts,
+                &name,
+                &version,
+                files.into_iter().collect(),
+                suffixes.into_iter().collect(),
+            )
+            .await;
             ((name, version), f)
         });
     }
@@ -526,7 +603,12 @@ pub async fn check_pages(ctx: &Context, opts: &Options, pages: &[Page]) -> SriRe
     }
 }
 
-fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BTreeMap<(String, String), Fetch>) -> Row {
+fn judge(
+    page: &Page,
+    r: &scan::Reference,
+    target: Option<&Target>,
+    fetched: &BTreeMap<(String, String), Fetch>,
+) -> Row {
     let mut row = Row {
         file: page.name.clone(),
         line: r.line,
@@ -551,7 +633,8 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
     }
     let Some(target) = target else {
         row.verdicts.push("templated");
-        row.message = "a template fills in the URL or the integrity: check the rendered page".into();
+        row.message =
+            "a template fills in the URL or the integrity: check the rendered page".into();
         return row;
     };
     let declared_sri = r.integrity.as_deref().filter(|s| !s.trim().is_empty());
@@ -560,7 +643,9 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
     let missing = decl.is_none();
     if missing {
         notes.push(match declared_sri {
-            Some(s) => format!("integrity {s:?} names no sha256/384/512 hash: the browser checks nothing"),
+            Some(s) => {
+                format!("integrity {s:?} names no sha256/384/512 hash: the browser checks nothing")
+            }
             None => "no integrity: the browser runs whatever the CDN serves".into(),
         });
     }
@@ -572,7 +657,10 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
         Target::Npm(f) => f,
         _ => {
             row.verdicts.push("not-npm-cdn");
-            notes.insert(0, "not a CDN URL of an npm file: nothing to compare with".into());
+            notes.insert(
+                0,
+                "not a CDN URL of an npm file: nothing to compare with".into(),
+            );
             if missing {
                 row.verdicts.push("missing-integrity");
             }
@@ -597,7 +685,10 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
         notes.insert(0, why.into());
     } else if f.file.is_none() {
         first = Some("cdn-transformed");
-        notes.insert(0, "the URL names no file: the CDN picks the package's entry point".into());
+        notes.insert(
+            0,
+            "the URL names no file: the CDN picks the package's entry point".into(),
+        );
     }
     if let Some(v) = first {
         row.verdicts.push(v);
@@ -620,7 +711,11 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
                         "{}@{} could not be fetched: {}",
                         f.name,
                         f.version,
-                        c.skipped.iter().map(|s| s.reason.as_str()).collect::<Vec<_>>().join("; ")
+                        c.skipped
+                            .iter()
+                            .map(|s| s.reason.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     )
                 }
                 Some(Fetch::Failed(c)) => {
@@ -630,7 +725,10 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
                         f.name,
                         f.version,
                         c.status,
-                        c.problems.first().map(|p| format!(": {}", p.message)).unwrap_or_default()
+                        c.problems
+                            .first()
+                            .map(|p| format!(": {}", p.message))
+                            .unwrap_or_default()
                     )
                 }
                 _ => {
@@ -645,18 +743,30 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
             row.message = notes.join("; ");
             return row;
         }
-        Some(Fetch::Files { files, all_paths, .. }) => {
-            let path = if f.by_suffix { suffix_match(all_paths, &file) } else { Some(file.clone()) };
+        Some(Fetch::Files {
+            files, all_paths, ..
+        }) => {
+            let path = if f.by_suffix {
+                suffix_match(all_paths, &file)
+            } else {
+                Some(file.clone())
+            };
             let bytes = path.as_ref().and_then(|p| files.get(p));
             let Some(bytes) = bytes else {
                 let in_listing = path.as_ref().is_some_and(|p| all_paths.contains(p));
                 if in_listing {
                     row.verdicts.push("unchecked");
-                    notes.insert(0, format!("{file} is larger than {MAX_FILE_BYTES} bytes: not hashed"));
+                    notes.insert(
+                        0,
+                        format!("{file} is larger than {MAX_FILE_BYTES} bytes: not hashed"),
+                    );
                 } else {
                     row.verdicts.push("file-not-in-npm-tarball");
                     let unmin = file.replace(".min.js", ".js").replace(".min.css", ".css");
-                    let hint = if unmin != file && all_paths.contains(&unmin) && f.cdn == cdn::Cdn::Jsdelivr {
+                    let hint = if unmin != file
+                        && all_paths.contains(&unmin)
+                        && f.cdn == cdn::Cdn::Jsdelivr
+                    {
                         format!(" (jsDelivr minifies {unmin} on the fly for this URL: bytes npm never published)")
                     } else {
                         String::new()
@@ -684,7 +794,14 @@ fn judge(page: &Page, r: &scan::Reference, target: Option<&Target>, fetched: &BT
                     let actual = integrity::digest(bytes, *a);
                     if values.iter().any(|v| *v == actual) {
                         row.verdicts.push("match");
-                        notes.insert(0, format!("the {} of {} in the npm tarball", a.name(), path.as_deref().unwrap_or_default()));
+                        notes.insert(
+                            0,
+                            format!(
+                                "the {} of {} in the npm tarball",
+                                a.name(),
+                                path.as_deref().unwrap_or_default()
+                            ),
+                        );
                     } else {
                         row.verdicts.push("mismatch");
                         notes.insert(0, format!("the npm file's {} is {expected}: a browser refuses the file (or the page names other bytes)", a.name()));
@@ -719,8 +836,14 @@ mod tests {
 
     #[test]
     fn suffix() {
-        let p = vec!["docs/dist/Chart.min.js".to_string(), "dist/Chart.min.js".to_string()];
-        assert_eq!(suffix_match(&p, "Chart.min.js").as_deref(), Some("dist/Chart.min.js"));
+        let p = vec![
+            "docs/dist/Chart.min.js".to_string(),
+            "dist/Chart.min.js".to_string(),
+        ];
+        assert_eq!(
+            suffix_match(&p, "Chart.min.js").as_deref(),
+            Some("dist/Chart.min.js")
+        );
         assert_eq!(suffix_match(&p, "hart.min.js"), None);
     }
 }

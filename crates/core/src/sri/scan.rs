@@ -74,7 +74,11 @@ impl Lines {
 
     pub fn at(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         let col = text
             .get(start..offset.min(text.len()))
             .map_or(1, |s| s.chars().count() + 1);
@@ -82,7 +86,10 @@ impl Lines {
     }
 }
 
-fn attr(attrs: &BTreeMap<html5gum::HtmlString, html5gum::Spanned<html5gum::HtmlString, usize>>, name: &str) -> Option<(String, (usize, usize))> {
+fn attr(
+    attrs: &BTreeMap<html5gum::HtmlString, html5gum::Spanned<html5gum::HtmlString, usize>>,
+    name: &str,
+) -> Option<(String, (usize, usize))> {
     attrs.get(name.as_bytes()).map(|v| {
         (
             String::from_utf8_lossy(&v.value).into_owned(),
@@ -145,11 +152,38 @@ fn insert_point(text: &str, start: usize, end: usize) -> Option<usize> {
     Some(at)
 }
 
-/// Every reference in `text` (HTML, or Markdown/templates holding HTML), in source order.
+/// Every reference in an HTML page or template, in source order.
 pub fn scan(text: &str) -> Vec<Reference> {
+    scan_as(text, Kind::Html)
+}
+
+/// What a text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// HTML and templates: `<script>`/`<style>` contents are raw text, as in a browser.
+    Html,
+    /// Markdown: prose names tags (`` `<script>` ``) without opening them, so the tokenizer
+    /// does not switch to raw text after one; HTML blocks and fenced snippets read as HTML.
+    Markdown,
+}
+
+impl Kind {
+    /// By file name: `.md`, `.markdown`, `.mdx` are Markdown.
+    pub fn of(name: &str) -> Self {
+        let lower = name.to_ascii_lowercase();
+        if [".md", ".markdown", ".mdx"].iter().any(|e| lower.ends_with(e)) {
+            Kind::Markdown
+        } else {
+            Kind::Html
+        }
+    }
+}
+
+/// [`scan`] for a given kind of text.
+pub fn scan_as(text: &str, kind: Kind) -> Vec<Reference> {
     let lines = Lines::new(text);
     let mut emitter = DefaultEmitter::<usize>::new_with_span();
-    emitter.naively_switch_states(true);
+    emitter.naively_switch_states(kind == Kind::Html);
     let mut out = Vec::new();
     let mut importmap_from: Option<usize> = None;
     for token in Tokenizer::new_with_emitter(text, emitter).flatten() {
@@ -168,7 +202,9 @@ pub fn scan(text: &str) -> Vec<Reference> {
                         Element::Script
                     }
                     "link" => {
-                        let rel = get("rel").map(|r| r.0.to_ascii_lowercase()).unwrap_or_default();
+                        let rel = get("rel")
+                            .map(|r| r.0.to_ascii_lowercase())
+                            .unwrap_or_default();
                         if !rel
                             .split_ascii_whitespace()
                             .any(|r| matches!(r, "stylesheet" | "modulepreload" | "preload"))
@@ -179,8 +215,14 @@ pub fn scan(text: &str) -> Vec<Reference> {
                     }
                     _ => continue,
                 };
-                let url_attr = if element == Element::Script { "src" } else { "href" };
-                let Some((url, _)) = get(url_attr) else { continue };
+                let url_attr = if element == Element::Script {
+                    "src"
+                } else {
+                    "href"
+                };
+                let Some((url, _)) = get(url_attr) else {
+                    continue;
+                };
                 let integrity = get("integrity");
                 let (line, column) = lines.at(text, start);
                 out.push(Reference {
@@ -213,7 +255,9 @@ pub fn scan(text: &str) -> Vec<Reference> {
 /// The references of an import map whose JSON is `text[from..to]`.
 fn importmap(text: &str, from: usize, to: usize, lines: &Lines, out: &mut Vec<Reference>) {
     use jsonc_parser::ast::{ObjectPropName, Value};
-    let Some(json) = text.get(from..to) else { return };
+    let Some(json) = text.get(from..to) else {
+        return;
+    };
     let (line, column) = lines.at(text, from);
     let parsed = jsonc_parser::parse_to_ast(
         json,
@@ -236,7 +280,9 @@ fn importmap(text: &str, from: usize, to: usize, lines: &Lines, out: &mut Vec<Re
             return;
         }
     };
-    let Some(Value::Object(root)) = root else { return };
+    let Some(Value::Object(root)) = root else {
+        return;
+    };
     let pos = |offset: usize| lines.at(text, from + offset);
     let key_text = |n: &ObjectPropName| match n {
         ObjectPropName::String(s) => s.value.to_string(),
@@ -321,7 +367,10 @@ mod tests {
         let html = "<html>\n<head>\n  <link rel=\"stylesheet\" href=\"https://cdn.jsdelivr.net/npm/a@1.0.0/a.css\" integrity='sha384-x' crossorigin>\n<script>if (a < b) { document.write('<script src=x>') }</script>\n<script src=https://unpkg.com/b@1.0.0/b.js integrity=sha256-y />\n<link rel=icon href=https://x.example/favicon.ico>\n</head>";
         let r = scan(html);
         assert_eq!(r.len(), 2, "{r:#?}");
-        assert_eq!((r[0].line, r[0].column, r[0].element), (3, 3, Element::Link));
+        assert_eq!(
+            (r[0].line, r[0].column, r[0].element),
+            (3, 3, Element::Link)
+        );
         assert_eq!(r[0].integrity.as_deref(), Some("sha384-x"));
         assert_eq!(r[0].crossorigin.as_deref(), Some(""));
         let (s, e) = r[0].spans.integrity.unwrap();
@@ -345,5 +394,14 @@ mod tests {
         assert_eq!(&html[s..e], "\"sha384-z\"");
         let bad = scan("<script type=importmap>{ nope </script>");
         assert!(bad[0].error.is_some());
+    }
+
+    #[test]
+    fn markdown_prose_naming_a_tag_does_not_hide_the_snippet() {
+        let md = "Drop one of these `<script>` tags in:\n\n```html\n<script src=\"https://unpkg.com/a@1.0.0/a.js\"></script>\n```\n";
+        assert_eq!(scan(md).len(), 0, "as HTML, the prose's <script> swallows the snippet");
+        let r = scan_as(md, Kind::Markdown);
+        assert_eq!((r.len(), r[0].line), (1, 4));
+        assert_eq!(Kind::of("docs/INSTALL.MD"), Kind::Markdown);
     }
 }
