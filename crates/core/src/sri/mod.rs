@@ -436,44 +436,45 @@ async fn fetch(
     let Some(bytes) = bytes.filter(|_| usable) else {
         return Fetch::Failed(check);
     };
-    let listing = match crate::npm::tarball::read(&bytes, &crate::npm::tarball::Limits::default()) {
-        Ok(p) => p,
-        Err(e) => {
-            let mut c = check;
-            c.status = "invalid".into();
-            c.problems
-                .push(crate::report::Problem::new(e.code(), e.to_string()));
-            return Fetch::Failed(c);
-        }
+    // One read for exact paths; a second only for cdnjs paths, found by suffix in the listing.
+    let read = |raw: &[String]| {
+        let opts = crate::npm::tarball::Options {
+            limits: crate::npm::tarball::Limits {
+                max_file: MAX_FILE_BYTES,
+                ..Default::default()
+            },
+            raw,
+            ..Default::default()
+        };
+        crate::npm::tarball::read_with(&bytes, &opts)
     };
-    let all_paths: Vec<String> = listing.files.iter().map(|f| f.path.clone()).collect();
-    let mut raw: Vec<String> = wanted;
-    for suffix in by_suffix {
-        if let Some(p) = suffix_match(&all_paths, &suffix) {
-            raw.push(p);
+    let refused = |check: PackageCheck, e: Error| {
+        let mut c = check;
+        c.status = "invalid".into();
+        c.problems
+            .push(crate::report::Problem::new(e.code(), e.to_string()));
+        Fetch::Failed(c)
+    };
+    let mut package = match read(&wanted) {
+        Ok(p) => p,
+        Err(e) => return refused(check, e),
+    };
+    let all_paths: Vec<String> = package.files.iter().map(|f| f.path.clone()).collect();
+    let found: Vec<String> = by_suffix
+        .iter()
+        .filter_map(|s| suffix_match(&all_paths, s))
+        .filter(|p| !package.raw.contains_key(p))
+        .collect();
+    if !found.is_empty() {
+        match read(&found) {
+            Ok(p) => package.raw.extend(p.raw),
+            Err(e) => return refused(check, e),
         }
     }
-    let opts = crate::npm::tarball::Options {
-        limits: crate::npm::tarball::Limits {
-            max_file: MAX_FILE_BYTES,
-            ..Default::default()
-        },
-        raw: &raw,
-        ..Default::default()
-    };
-    match crate::npm::tarball::read_with(&bytes, &opts) {
-        Ok(p) => Fetch::Files {
-            check,
-            files: p.raw,
-            all_paths,
-        },
-        Err(e) => {
-            let mut c = check;
-            c.status = "invalid".into();
-            c.problems
-                .push(crate::report::Problem::new(e.code(), e.to_string()));
-            Fetch::Failed(c)
-        }
+    Fetch::Files {
+        check,
+        files: package.raw,
+        all_paths,
     }
 }
 
@@ -792,7 +793,7 @@ fn judge(
                 None => row.verdicts.push("missing-integrity"),
                 Some((a, values)) => {
                     let actual = integrity::digest(bytes, *a);
-                    if values.iter().any(|v| *v == actual) {
+                    if values.contains(&actual) {
                         row.verdicts.push("match");
                         notes.insert(
                             0,

@@ -171,7 +171,10 @@ impl Kind {
     /// By file name: `.md`, `.markdown`, `.mdx` are Markdown.
     pub fn of(name: &str) -> Self {
         let lower = name.to_ascii_lowercase();
-        if [".md", ".markdown", ".mdx"].iter().any(|e| lower.ends_with(e)) {
+        if [".md", ".markdown", ".mdx"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
             Kind::Markdown
         } else {
             Kind::Html
@@ -239,11 +242,9 @@ pub fn scan_as(text: &str, kind: Kind) -> Vec<Reference> {
                     error: None,
                 });
             }
-            Token::EndTag(tag) => {
-                if tag.name.eq_ignore_ascii_case(b"script") {
-                    if let Some(from) = importmap_from.take() {
-                        importmap(text, from, tag.span.start, &lines, &mut out);
-                    }
+            Token::EndTag(tag) if tag.name.eq_ignore_ascii_case(b"script") => {
+                if let Some(from) = importmap_from.take() {
+                    importmap(text, from, tag.span.start, &lines, &mut out);
                 }
             }
             _ => {}
@@ -399,7 +400,11 @@ mod tests {
     #[test]
     fn markdown_prose_naming_a_tag_does_not_hide_the_snippet() {
         let md = "Drop one of these `<script>` tags in:\n\n```html\n<script src=\"https://unpkg.com/a@1.0.0/a.js\"></script>\n```\n";
-        assert_eq!(scan(md).len(), 0, "as HTML, the prose's <script> swallows the snippet");
+        assert_eq!(
+            scan(md).len(),
+            0,
+            "as HTML, the prose's <script> swallows the snippet"
+        );
         let r = scan_as(md, Kind::Markdown);
         assert_eq!((r.len(), r[0].line), (1, 4));
         assert_eq!(Kind::of("docs/INSTALL.MD"), Kind::Markdown);
