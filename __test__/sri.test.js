@@ -157,7 +157,7 @@ test('CLI: table, --json, --sarif at file and line, exit codes, stdin', async ()
   const run = async (args, stdin) => {
     const out = []
     const err = []
-    const code = await main(['sri', ...args, '--registry', reg.url, '--no-cache'], { out: (s) => out.push(s), err: (s) => err.push(s), stdin: stdin && (async () => stdin) })
+    const code = await main(['sri', '--registry', reg.url, '--no-cache', ...args], { out: (s) => out.push(s), err: (s) => err.push(s), stdin: stdin && (async () => stdin) })
     return { code, out: out.join('\n'), err: err.join('\n') }
   }
   const before = path.join(SRI, 'pages/foundation-sites/before-fix/installation.md')
@@ -180,6 +180,7 @@ test('CLI: table, --json, --sarif at file and line, exit codes, stdin', async ()
   const piped = await run(['-', '--json'], page)
   assert.equal(piped.code, 0)
   assert.deepEqual(JSON.parse(piped.out).rows.map((r) => [r.file, r.line, r.verdicts.join()]), [['<stdin>', 7, 'match'], ['<stdin>', 61, 'match']])
+  assert.equal((await run([path.join(SRI, 'pages/twbs-examples/starter-5.2.3/index.html'), '--registry', 'http://127.0.0.1:9/', '--fetch-timeout', '2000'])).code, 1, 'unchecked is not a pass')
   assert.equal((await run([])).code, 2)
   assert.equal((await run([missing, '--write'])).code, 2)
 })

@@ -25,8 +25,8 @@ Verdicts: match, mismatch, missing-integrity, missing-crossorigin, unpinned,
 file-not-in-npm-tarball, cdn-transformed, not-npm-cdn, templated, package-not-verified,
 unchecked, invalid-importmap.
 
-Exit codes: 0 no mismatch, 1 a mismatch or a package that did not verify (--strict: or a
-missing integrity), 2 usage or configuration error.`
+Exit codes: 0 no mismatch, 1 a mismatch, a package that did not verify or a reference that
+could not be checked (--strict: or a missing integrity), 2 usage or configuration error.`
 
 function usageError (message) {
   const e = new Error(message)
@@ -76,7 +76,7 @@ function sarif (result, { version = '0.0.0' } = {}) {
 function table (result) {
   const lines = []
   for (const r of result.rows) {
-    const mark = r.verdicts.includes('mismatch') || r.verdicts.includes('package-not-verified') ? 'FAIL' : r.verdicts.includes('match') && r.verdicts.length === 1 ? 'ok  ' : 'WARN'
+    const mark = ['mismatch', 'package-not-verified', 'unchecked'].some((v) => r.verdicts.includes(v)) ? 'FAIL' : r.verdicts.includes('match') && r.verdicts.length === 1 ? 'ok  ' : 'WARN'
     lines.push(`${mark} ${r.file}:${r.line} ${r.element} ${r.url}`)
     lines.push(`     ${r.verdicts.join(', ')}: ${r.message}`)
     if (r.expected && !r.verdicts.includes('match')) lines.push(`     integrity="${r.expected}"`)
@@ -157,7 +157,9 @@ async function run (argv, io) {
     for (const p of result.fix.pages) io.err(p.diff.trimEnd() + (p.written ? '\n(written)' : ''))
     for (const n of result.fix.notFixed) io.err(`not fixed: ${n.file}:${n.line} ${n.url}: ${n.reason}`)
   }
+  // Fail closed: a reference that could not be compared (`unchecked`) is not a pass.
   const bad = result.rows.some((r) => r.verdicts.includes('mismatch') || r.verdicts.includes('package-not-verified') ||
+    r.verdicts.includes('unchecked') ||
     (v.strict && r.verdicts.includes('missing-integrity')))
   return bad ? 1 : 0
 }
