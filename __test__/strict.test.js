@@ -227,7 +227,9 @@ const calls = {
   checkIntegrity: (o) => pn.checkIntegrity(o, sri(Buffer.from('x'))),
   audit: (o) => pn.audit(o),
   guard: (o) => pn.guard(o),
-  inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o)
+  inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o),
+  sbom: (o) => pn.sbom(o),
+  checkSri: (o) => pn.checkSri(o)
 }
 const getterKey = {
   verify: 'registry',
@@ -237,7 +239,9 @@ const getterKey = {
   checkIntegrity: 'length',
   audit: 'cwd',
   guard: 'config',
-  inspectTarball: 'platform'
+  inspectTarball: 'platform',
+  sbom: 'format',
+  checkSri: 'paths'
 }
 
 test('every export is covered by the throwing-argument cases', () => {
