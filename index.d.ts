@@ -484,6 +484,71 @@ export interface WatchRound {
   baseline: string[]
   unchanged: number
   skipped: string[]
+/** Options of `sbom()`: the tree as `audit()` finds it, and the document to write. */
+export interface SbomOptions extends Omit<AuditOptions, 'onProgress' | 'detail'> {
+  /** Default `cyclonedx` (1.6 JSON); `spdx` writes SPDX 2.3 JSON. */
+  format?: 'cyclonedx' | 'spdx'
+  /** No serial number and no time (SPDX: the epoch, and a namespace derived from the content). */
+  reproducible?: boolean
+  /** Run the audit (from its cache when it already ran) and record each package's verdict and
+   *  provenance as evidence. Default true; false writes the inventory only, offline. */
+  verify?: boolean
+}
+
+/** One verdict of `checkSri()`. */
+export type SriVerdict =
+  | 'match' | 'mismatch' | 'missing-integrity' | 'missing-crossorigin' | 'unpinned'
+  | 'file-not-in-npm-tarball' | 'cdn-transformed' | 'not-npm-cdn' | 'templated'
+  | 'package-not-verified' | 'unchecked' | 'invalid-importmap'
+
+export interface CheckSriOptions extends Pick<AuditOptions, 'cwd' | 'registry' | 'attestationsRegistry' | 'concurrency' | 'cache' | 'cacheDir' | 'offline' | 'fetchTimeout' | 'trustedRoot' | 'npmKeys'> {
+  /** Pages (HTML, Markdown, templates) or directories of them, relative to `cwd`. */
+  paths?: string | string[]
+  /** Page text given directly (e.g. stdin), reported under `name` (default `<stdin>`). */
+  html?: string
+  name?: string
+  /** Work out the fixes: a diff per page in `fix`. */
+  fix?: boolean
+  /** With `fix`: write the pages (atomically; a page changed since it was read is not written). */
+  write?: boolean
+}
+
+export interface SriRow {
+  file: string
+  line: number
+  column: number
+  element: 'script' | 'link' | 'importmap-import' | 'importmap-integrity'
+  url: string
+  integrity?: string
+  crossorigin?: string
+  /** Every verdict that applies, most important first. */
+  verdicts: SriVerdict[]
+  message: string
+  cdn?: 'jsdelivr' | 'unpkg' | 'jspm' | 'cdnjs'
+  /** `name@version`. */
+  package?: string
+  /** The file inside the npm package that was hashed. */
+  npmFile?: string
+  hashes?: { sha256: string; sha384: string; sha512: string }
+  /** The integrity to use (the strongest algorithm declared; sha384 when none). */
+  expected?: string
+  /** Whether `fix` may write `expected` (the CDN serves npm's bytes verbatim at this URL). */
+  fixable: boolean
+}
+
+export interface SriResult {
+  rows: SriRow[]
+  /** Each package version fetched: `verify()`'s status (or `unchecked`), problems, skipped. */
+  packages: Array<{ name: string; version: string; status: string; integrity?: string; problems: Problem[]; skipped: Skipped[] }>
+  summary: Partial<Record<SriVerdict, number>>
+  files: string[]
+  skipped: Array<{ file: string; reason: string }>
+  /** References to the site's own files (relative URLs), not checked. */
+  local: number
+  fix?: {
+    pages: Array<{ file: string; diff: string; edits: number; written: boolean }>
+    notFixed: Array<{ file: string; line: number; url: string; reason: string }>
+  }
 }
 
 /**
@@ -511,6 +576,17 @@ export declare function audit(options?: AuditOptions): Promise<AuditResult>
  * malformed SRI string rejects with `ERR_PROV_SRI`.
  */
 export declare function checkIntegrity(data: Buffer | Uint8Array | string, sri: string): Promise<IntegrityCheck>
+
+/**
+ * Check the Subresource Integrity of npm files loaded from CDNs (jsDelivr, unpkg, JSPM,
+ * cdnjs) by HTML pages, Markdown or templates: each file is hashed from the npm tarball,
+ * fetched through the configured registry and verified as `verify()` does.
+ *
+ * Resolves with `{ rows, packages, summary, files, skipped, local, fix? }`; with `fix: true`,
+ * `fix` holds a diff per page, written only with `write: true`. Rejects for usage errors (no
+ * input, unreadable page, a fix that would not read back as intended).
+ */
+export declare function checkSri(options: CheckSriOptions): Promise<SriResult>
 
 /**
  * Run the project's policy over its lockfile (before install): audit, provenance rules,
@@ -558,6 +634,15 @@ export declare function lintSync(options?: LintOptions): LintResult
  * Uses `audit`'s verification and cache. Rejects only for usage and configuration errors.
  */
 export declare function survey(options?: SurveyOptions): Promise<SurveyResult>
+
+/**
+ * A software bill of materials for a lockfile (any format `audit` reads): CycloneDX 1.6 or
+ * SPDX 2.3 JSON, with each registry package's verified provenance as evidence (the audit runs
+ * first, from its cache when it already ran; `verify: false` leaves the evidence out).
+ *
+ * Resolves with the document as an object; rejects only for usage and configuration errors.
+ */
+export declare function sbom(options?: SbomOptions): Promise<object>
 
 /**
  * Verify one npm package version end to end: registry resolution, tarball integrity, registry

@@ -484,4 +484,69 @@ export interface WatchRound {
   baseline: string[]
   unchanged: number
   skipped: string[]
+/** Options of `sbom()`: the tree as `audit()` finds it, and the document to write. */
+export interface SbomOptions extends Omit<AuditOptions, 'onProgress' | 'detail'> {
+  /** Default `cyclonedx` (1.6 JSON); `spdx` writes SPDX 2.3 JSON. */
+  format?: 'cyclonedx' | 'spdx'
+  /** No serial number and no time (SPDX: the epoch, and a namespace derived from the content). */
+  reproducible?: boolean
+  /** Run the audit (from its cache when it already ran) and record each package's verdict and
+   *  provenance as evidence. Default true; false writes the inventory only, offline. */
+  verify?: boolean
+}
+
+/** One verdict of `checkSri()`. */
+export type SriVerdict =
+  | 'match' | 'mismatch' | 'missing-integrity' | 'missing-crossorigin' | 'unpinned'
+  | 'file-not-in-npm-tarball' | 'cdn-transformed' | 'not-npm-cdn' | 'templated'
+  | 'package-not-verified' | 'unchecked' | 'invalid-importmap'
+
+export interface CheckSriOptions extends Pick<AuditOptions, 'cwd' | 'registry' | 'attestationsRegistry' | 'concurrency' | 'cache' | 'cacheDir' | 'offline' | 'fetchTimeout' | 'trustedRoot' | 'npmKeys'> {
+  /** Pages (HTML, Markdown, templates) or directories of them, relative to `cwd`. */
+  paths?: string | string[]
+  /** Page text given directly (e.g. stdin), reported under `name` (default `<stdin>`). */
+  html?: string
+  name?: string
+  /** Work out the fixes: a diff per page in `fix`. */
+  fix?: boolean
+  /** With `fix`: write the pages (atomically; a page changed since it was read is not written). */
+  write?: boolean
+}
+
+export interface SriRow {
+  file: string
+  line: number
+  column: number
+  element: 'script' | 'link' | 'importmap-import' | 'importmap-integrity'
+  url: string
+  integrity?: string
+  crossorigin?: string
+  /** Every verdict that applies, most important first. */
+  verdicts: SriVerdict[]
+  message: string
+  cdn?: 'jsdelivr' | 'unpkg' | 'jspm' | 'cdnjs'
+  /** `name@version`. */
+  package?: string
+  /** The file inside the npm package that was hashed. */
+  npmFile?: string
+  hashes?: { sha256: string; sha384: string; sha512: string }
+  /** The integrity to use (the strongest algorithm declared; sha384 when none). */
+  expected?: string
+  /** Whether `fix` may write `expected` (the CDN serves npm's bytes verbatim at this URL). */
+  fixable: boolean
+}
+
+export interface SriResult {
+  rows: SriRow[]
+  /** Each package version fetched: `verify()`'s status (or `unchecked`), problems, skipped. */
+  packages: Array<{ name: string; version: string; status: string; integrity?: string; problems: Problem[]; skipped: Skipped[] }>
+  summary: Partial<Record<SriVerdict, number>>
+  files: string[]
+  skipped: Array<{ file: string; reason: string }>
+  /** References to the site's own files (relative URLs), not checked. */
+  local: number
+  fix?: {
+    pages: Array<{ file: string; diff: string; edits: number; written: boolean }>
+    notFixed: Array<{ file: string; line: number; url: string; reason: string }>
+  }
 }

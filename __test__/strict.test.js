@@ -229,7 +229,9 @@ const calls = {
   guard: (o) => pn.guard(o),
   inspectTarball: (o) => pn.inspectTarball(Buffer.from('x'), o),
   survey: (o) => pn.survey(o),
-  watchPoll: (o) => pn.watchPoll(o)
+  watchPoll: (o) => pn.watchPoll(o),
+  sbom: (o) => pn.sbom(o),
+  checkSri: (o) => pn.checkSri(o)
 }
 const getterKey = {
   verify: 'registry',
@@ -241,7 +243,9 @@ const getterKey = {
   guard: 'config',
   inspectTarball: 'platform',
   survey: 'list',
-  watchPoll: 'packages'
+  watchPoll: 'packages',
+  sbom: 'format',
+  checkSri: 'paths'
 }
 
 // The synchronous exports (for ESLint rules, which cannot wait): they throw instead.

@@ -27,6 +27,8 @@ const COMMANDS = {
   guard: () => require('./guard'),
   survey: () => require('./survey'),
   watch: () => require('./watch'),
+  sbom: () => require('./sbom'),
+  sri: () => require('./sri'),
   npm: wrapper('npm'),
   pnpm: wrapper('pnpm'),
   yarn: wrapper('yarn'),

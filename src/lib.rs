@@ -1111,3 +1111,144 @@ pub fn watch_poll<'e>(
         to_value(&round)
     })
 }
+
+fn prop_strings(
+    o: &Option<Object>,
+    key: &str,
+) -> std::result::Result<Option<Vec<String>>, CoreError> {
+    let Some(u) = prop(o, key)? else {
+        return Ok(None);
+    };
+    match u.get_type().map_err(|e| arg(e.to_string()))? {
+        ValueType::String => Ok(Some(vec![
+            String::from_unknown(u).map_err(|e| arg(e.to_string()))?
+        ])),
+        ValueType::Object => {
+            let a: Vec<Unknown> = Vec::from_unknown(u)
+                .map_err(|_| arg(format!("{key} must be a string or an array of strings")))?;
+            a.into_iter()
+                .map(|x| {
+                    if x.get_type().ok() == Some(ValueType::String) {
+                        String::from_unknown(x).map_err(|e| arg(e.to_string()))
+                    } else {
+                        Err(arg(format!(
+                            "{key} must be a string or an array of strings"
+                        )))
+                    }
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map(Some)
+        }
+        _ => Err(arg(format!(
+            "{key} must be a string or an array of strings"
+        ))),
+    }
+}
+
+/// A software bill of materials for a lockfile (any format `audit` reads): CycloneDX 1.6 or
+/// SPDX 2.3 JSON, with each registry package's verified provenance as evidence (the audit runs
+/// first, from its cache when it already ran; `verify: false` leaves the evidence out).
+///
+/// Resolves with the document as an object; rejects only for usage and configuration errors.
+#[napi(
+    ts_args_type = "options?: SbomOptions",
+    ts_return_type = "Promise<object>"
+)]
+pub fn sbom<'e>(env: &'e Env, options: Option<Unknown<'e>>) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    use prov_native_core::sbom;
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        let format =
+            sbom::Format::parse(prop_string(&o, "format")?.as_deref().unwrap_or("cyclonedx"))?;
+        let opts = sbom::Options {
+            format,
+            reproducible: prop_bool(&o, "reproducible")?.unwrap_or(false),
+        };
+        let verify = prop_bool(&o, "verify")?.unwrap_or(true);
+        Ok((tree_settings(env, &o)?, opts, verify))
+    });
+    let (args, opts, verify) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let lockfile = args.lockfile.clone();
+        let Session { ctx, cwd, audit } = Session::open(args).await?;
+        let doc = sbom::generate(
+            &ctx,
+            &cwd,
+            lockfile.as_deref(),
+            verify.then_some(&audit),
+            &opts,
+        )
+        .await?;
+        to_value(&doc)
+    })
+}
+
+/// Check the Subresource Integrity of npm files loaded from CDNs (jsDelivr, unpkg, JSPM,
+/// cdnjs) by HTML pages, Markdown or templates: each file is hashed from the npm tarball,
+/// fetched through the configured registry and verified as `verify()` does.
+///
+/// Resolves with `{ rows, packages, summary, files, skipped, local, fix? }`; with `fix: true`,
+/// `fix` holds a diff per page, written only with `write: true`. Rejects for usage errors (no
+/// input, unreadable page, a fix that would not read back as intended).
+#[napi(
+    ts_args_type = "options: CheckSriOptions",
+    ts_return_type = "Promise<SriResult>"
+)]
+pub fn check_sri<'e>(
+    env: &'e Env,
+    options: Option<Unknown<'e>>,
+) -> Result<PromiseRaw<'e, Unknown<'e>>> {
+    use prov_native_core::sri;
+    let prepared = read_args(env, || -> std::result::Result<_, CoreError> {
+        let o = self::options(options)?;
+        let mut inputs: Vec<sri::Input> = prop_strings(&o, "paths")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| sri::Input::Path(PathBuf::from(p)))
+            .collect();
+        if let Some(text) = prop_string(&o, "html")? {
+            inputs.push(sri::Input::Text {
+                name: prop_string(&o, "name")?.unwrap_or_else(|| "<stdin>".into()),
+                text,
+            });
+        }
+        if inputs.is_empty() {
+            return Err(arg(
+                "options.paths (files or directories) or options.html is required",
+            ));
+        }
+        let fix = prop_bool(&o, "fix")?.unwrap_or(false);
+        let write = prop_bool(&o, "write")?.unwrap_or(false);
+        if write && !fix {
+            return Err(arg("write: true needs fix: true"));
+        }
+        Ok((tree_settings(env, &o)?, inputs, fix, write))
+    });
+    let (args, inputs, fix, write) = match prepared {
+        Ok(p) => p,
+        Err(e) => return rejected(env, e),
+    };
+    settle(env, async move {
+        let opts = sri::Options {
+            inputs,
+            registry: args.registry.clone(),
+            attestations_registry: args.attestations_registry.clone(),
+            concurrency: args.concurrency,
+        };
+        let Session { ctx, .. } = Session::open(args).await?;
+        let (result, pages) = sri::check(&ctx, &opts).await?;
+        let mut v =
+            serde_json::to_value(&result).map_err(|e| CoreError::Internal(e.to_string()))?;
+        if fix {
+            let rows = result.rows.clone();
+            let f = tokio::task::spawn_blocking(move || sri::fix::fix(&pages, &rows, write))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))??;
+            v["fix"] = serde_json::to_value(&f).map_err(|e| CoreError::Internal(e.to_string()))?;
+        }
+        to_value(&v)
+    })
+}

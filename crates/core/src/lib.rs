@@ -29,10 +29,12 @@ pub mod net;
 pub mod npm;
 pub mod policy;
 pub mod report;
+pub mod sbom;
 pub mod session;
 pub mod signals;
 pub mod sigstore;
 pub mod survey;
+pub mod sri;
 pub mod verify;
 pub mod watch;
 

@@ -132,6 +132,10 @@ pub struct Package {
     /// Kept texts by path (lossy UTF-8). Not serialised.
     #[serde(skip)]
     pub texts: BTreeMap<String, String>,
+    /// Exact bytes of the files asked for in [`Options::raw`] that npm leaves as regular files
+    /// within `max_file`. Not serialised.
+    #[serde(skip)]
+    pub raw: BTreeMap<String, Vec<u8>>,
 }
 
 impl Package {
@@ -330,18 +334,22 @@ fn named_files(manifest: &Value) -> BTreeSet<String> {
 
 /// How to read.
 #[derive(Debug, Clone, Copy)]
-pub struct Options {
+pub struct Options<'a> {
     pub limits: Limits,
+    /// Paths (inside the package directory) whose exact bytes to keep in [`Package::raw`]
+    /// (at most `max_file` each): the bytes npm leaves at that path, not a lossy text.
+    pub raw: &'a [String],
     /// Compute each file's `sha512` ([`FileEntry::integrity`]).
     pub digests: bool,
     /// Whose file naming decides which entry a path ends up with.
     pub platform: Platform,
 }
 
-impl Default for Options {
+impl Default for Options<'_> {
     fn default() -> Self {
         Self {
             limits: Limits::default(),
+            raw: &[],
             digests: false,
             platform: Platform::current(),
         }
@@ -372,7 +380,7 @@ fn refused(s: Stop) -> Error {
 
 /// Pass 1's sink: captures likely texts (bounded) and optional digests.
 struct Capture<'a> {
-    opts: &'a Options,
+    opts: &'a Options<'a>,
     /// Named files from the first root package.json seen (a provisional manifest).
     named: Option<BTreeSet<String>>,
     /// Entry index → captured bytes (`None`: started but over a cap).
@@ -631,8 +639,25 @@ pub fn read_with(tgz: &[u8], opts: &Options) -> Result<Package> {
         };
         plan.push(why);
     }
+    let raw_wanted: Vec<(String, usize)> = view
+        .files
+        .iter()
+        .filter(|(p, i)| opts.raw.contains(p) && entries[*i].size <= limits.max_file)
+        .map(|(p, i)| (p.clone(), *i))
+        .collect();
+    for (_, i) in &raw_wanted {
+        if !matches!(bytes.get(i), Some(Some(_))) {
+            need.insert(*i);
+        }
+    }
     if !need.is_empty() {
         second_pass(tgz, limits, entries, &need, &mut bytes).map_err(refused)?;
+    }
+    let mut raw = BTreeMap::new();
+    for (p, i) in raw_wanted {
+        if let Some(Some(b)) = bytes.get(&i) {
+            raw.insert(p, b.clone());
+        }
     }
     let mut texts = BTreeMap::new();
     let mut files = Vec::with_capacity(view.files.len());
@@ -700,6 +725,7 @@ pub fn read_with(tgz: &[u8], opts: &Options) -> Result<Package> {
         anomalies,
         unpacked_size: unpacked,
         texts,
+        raw,
     })
 }
 
