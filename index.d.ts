@@ -484,6 +484,8 @@ export interface WatchRound {
   baseline: string[]
   unchanged: number
   skipped: string[]
+}
+
 /** Options of `sbom()`: the tree as `audit()` finds it, and the document to write. */
 export interface SbomOptions extends Omit<AuditOptions, 'onProgress' | 'detail'> {
   /** Default `cyclonedx` (1.6 JSON); `spdx` writes SPDX 2.3 JSON. */
@@ -626,6 +628,15 @@ export declare function lintChecksComputed(): number
 export declare function lintSync(options?: LintOptions): LintResult
 
 /**
+ * A software bill of materials for a lockfile (any format `audit` reads): CycloneDX 1.6 or
+ * SPDX 2.3 JSON, with each registry package's verified provenance as evidence (the audit runs
+ * first, from its cache when it already ran; `verify: false` leaves the evidence out).
+ *
+ * Resolves with the document as an object; rejects only for usage and configuration errors.
+ */
+export declare function sbom(options?: SbomOptions): Promise<object>
+
+/**
  * Survey a dependency tree (or a list of names at their latest versions): the share of
  * packages with verified SLSA provenance, with a publish attestation only, a registry
  * signature only, or nothing; direct vs transitive, production vs dev; packages that used to
@@ -634,15 +645,6 @@ export declare function lintSync(options?: LintOptions): LintResult
  * Uses `audit`'s verification and cache. Rejects only for usage and configuration errors.
  */
 export declare function survey(options?: SurveyOptions): Promise<SurveyResult>
-
-/**
- * A software bill of materials for a lockfile (any format `audit` reads): CycloneDX 1.6 or
- * SPDX 2.3 JSON, with each registry package's verified provenance as evidence (the audit runs
- * first, from its cache when it already ran; `verify: false` leaves the evidence out).
- *
- * Resolves with the document as an object; rejects only for usage and configuration errors.
- */
-export declare function sbom(options?: SbomOptions): Promise<object>
 
 /**
  * Verify one npm package version end to end: registry resolution, tarball integrity, registry

@@ -484,6 +484,8 @@ export interface WatchRound {
   baseline: string[]
   unchanged: number
   skipped: string[]
+}
+
 /** Options of `sbom()`: the tree as `audit()` finds it, and the document to write. */
 export interface SbomOptions extends Omit<AuditOptions, 'onProgress' | 'detail'> {
   /** Default `cyclonedx` (1.6 JSON); `spdx` writes SPDX 2.3 JSON. */

@@ -33,8 +33,8 @@ pub mod sbom;
 pub mod session;
 pub mod signals;
 pub mod sigstore;
-pub mod survey;
 pub mod sri;
+pub mod survey;
 pub mod verify;
 pub mod watch;
 
