@@ -316,11 +316,10 @@ test('.npmrc and its cafile of each unreadable kind: coded errors (a directory .
   await pool(jobs)
 })
 
-test('the JS API refuses unreadable inputs with coded errors, without blocking', { skip: !posix }, async () => {
+test('the JS API refuses unreadable inputs with coded errors, without blocking', { skip: !posix, timeout: 120_000 }, async () => {
   const dir = synthProject()
   const fifo = makeBad(path.join(dir, 'fifo'), 'fifo')
   const big = makeBad(path.join(dir, 'big'), 'big')
-  const t0 = Date.now()
   const cases = [
     [() => pn.audit({ cwd: dir, lockfile: fifo, offline: true, cache: false }), 'ERR_PROV_IO'],
     [() => pn.audit({ cwd: dir, lockfile: big, offline: true, cache: false }), 'ERR_PROV_TOO_LARGE'],
@@ -335,16 +334,19 @@ test('the JS API refuses unreadable inputs with coded errors, without blocking',
     [() => pn.integrity('/dev/zero'), 'ERR_PROV_IO'],
     [() => pn.checkIntegrity(fifo, 'sha512-' + Buffer.alloc(64).toString('base64')), 'ERR_PROV_IO']
   ]
+  // Each refusal is bounded on its own: a FIFO that blocked would never answer.
   for (const [call, code] of cases) {
+    const t0 = Date.now()
     await assert.rejects(call(), (e) => {
       assert.equal(e.code, code, `${call}: ${e.code} ${e.message}`)
       return true
     })
+    assert.ok(Date.now() - t0 < LIMIT_MS, `${call}: ${Date.now() - t0} ms`)
   }
-  // Hashing streams: a 300 MB file is hashed, not refused.
+  // Hashing streams: a 300 MB file is hashed, not refused (real work: bounded only by the
+  // test's timeout, so a loaded machine does not fail it).
   const c = await pn.checkIntegrity(big, 'sha512-' + Buffer.alloc(64).toString('base64'))
   assert.equal(c.match, false)
-  assert.ok(Date.now() - t0 < LIMIT_MS, `${Date.now() - t0} ms`)
 })
 
 test('a SYNTHETIC 300,000-entry lockfile is audited offline (CLI table) within 1 GB', { skip: !posix || !!process.env.PROV_SKIP_BIG }, async () => {
