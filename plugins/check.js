@@ -166,11 +166,18 @@ async function run (options, root) {
     findings,
     allowed,
     skipped: r.skipped,
-    summary: `prov-native: ${r.summary}${allowed.length ? `; ${allowed.length} allowed by the plugin's allow option` : ''}`,
+    summary: `prov-native: ${r.summary}${allowed.length ? `; ${allowed.length} allowed by the plugin's allow option` : ''}${notChecked(r.skipped)}`,
     lockfile,
     watchFiles: [lockfile, policy].filter(Boolean),
     fresh
   }
+}
+
+// What the check could not look at, for the summary (the report says what it skipped).
+function notChecked (skipped) {
+  if (!skipped || skipped.length === 0) return ''
+  const first = skipped.slice(0, 3).join('; ')
+  return `; not checked (${skipped.length}): ${first}${skipped.length > 3 ? '; …' : ''}`
 }
 
 // How many verifications (guard/audit calls) and lookups this process made.

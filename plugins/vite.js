@@ -28,6 +28,8 @@ function provNative (options = {}) {
       const r = await core.run(opts, root)
       for (const f of r.watchFiles) this.addWatchFile(f)
       for (const w of r.warnings) this.warn(w)
+      // The summary (with what was not checked), once per check, where the bundler has this.info.
+      if (r.fresh && !r.errors.length && typeof this.info === 'function') this.info(r.summary)
       if (r.errors.length) this.error(`${r.errors.join('\n')}\n${r.summary}`)
     },
     // Vite only.

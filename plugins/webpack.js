@@ -27,6 +27,7 @@ class ProvNativePlugin {
       if (!last) return
       const { WebpackError } = compiler.webpack
       for (const f of last.watchFiles) compilation.fileDependencies.add(f)
+      if (last.fresh) compilation.getLogger(NAME).info(last.summary)
       for (const w of last.warnings) {
         const e = new WebpackError(w)
         e.name = 'ProvNativeWarning'
