@@ -1838,8 +1838,9 @@ async fn tarball_rules(
 ///
 /// The level follows the package's age, from its packument: a package first published more
 /// than [`policy::TYPOSQUAT_OLD_DAYS`] days ago has survived a year of the registry's malware
-/// takedowns and is at most a warning; a younger one, or one whose age is unknown (no
-/// packument, not from a registry), keeps the rule's level (fail closed). Names in
+/// takedowns and is at most a warning; a younger one keeps the rule's level. When the age is
+/// unknown (no packument, not from a registry) the popularity decides: the rule's level when
+/// the gap makes the imitation likely (`Finding::strong`), a warning otherwise. Names in
 /// `rules.typosquat.allow` are not checked.
 fn typosquats(
     cfg: &Config,
@@ -1887,15 +1888,24 @@ fn typosquats(
                     }
                 }
                 None => {
-                    evidence.push(format!(
-                        "first publish time unknown ({}): kept at the rule's level",
-                        match (&p.source, packument_errors.get(&p.name)) {
-                            (Source::Registry, Some(e)) => format!("packument unavailable: {e}"),
-                            (Source::Registry, None) => "the packument has no times".to_string(),
-                            _ => "not from a registry".to_string(),
-                        }
-                    ));
-                    lvl
+                    let why = match (&p.source, packument_errors.get(&p.name)) {
+                        (Source::Registry, Some(e)) => format!("packument unavailable: {e}"),
+                        (Source::Registry, None) => "the packument has no times".to_string(),
+                        _ => "not from a registry".to_string(),
+                    };
+                    if f.strong {
+                        evidence.push(format!(
+                            "first publish time unknown ({why}): graded by popularity, the gap to {} makes the imitation likely, so the rule's level",
+                            f.target
+                        ));
+                        lvl
+                    } else {
+                        evidence.push(format!(
+                            "first publish time unknown ({why}): graded by popularity, too small a gap to {} to be sure, so a warning",
+                            f.target
+                        ));
+                        lvl.min(Level::Warn)
+                    }
                 }
             };
             out.push(Finding {
