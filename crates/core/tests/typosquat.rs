@@ -57,7 +57,10 @@ fn recall_per_pattern_and_false_positives_per_list() {
         e.2 += usize::from(f.as_ref().is_some_and(|f| f.strong));
         e.3 += usize::from(f.as_ref().is_some_and(|f| f.target == target));
         if f.is_none() {
-            missed.entry(pattern.to_string()).or_default().push(format!("{name}->{target}"));
+            missed
+                .entry(pattern.to_string())
+                .or_default()
+                .push(format!("{name}->{target}"));
         }
     }
     let (mut n, mut hit, mut strong) = (0, 0, 0);
@@ -179,14 +182,23 @@ fn figures() {
         .collect();
     let fp_w: Vec<String> = withdrawn
         .iter()
-        .filter_map(|n| det.check(n).map(|f| format!("{n}->{}", f.target)))
+        .filter_map(|n| {
+            det.check(n).map(|f| {
+                format!(
+                    "{n}->{}{}",
+                    f.target,
+                    if f.strong { " (error)" } else { "" }
+                )
+            })
+        })
         .collect();
+    let fp_w_err = fp_w.iter().filter(|x| x.ends_with("(error)")).count();
     println!(
-        "withdrawn advisories flagged: {}/{} {fp_w:?}",
+        "withdrawn advisories flagged: {}/{} ({fp_w_err} at error level) {fp_w:?}",
         fp_w.len(),
         withdrawn.len()
     );
-    assert!(fp_w.len() <= 5);
+    assert!(fp_w_err <= 2, "{fp_w:?}");
 
     // 5. Real lockfile names that are neither popular nor malicious.
     let malicious: BTreeSet<String> =
@@ -218,8 +230,13 @@ fn figures() {
     let fp: Vec<String> = benign
         .iter()
         .filter_map(|n| {
-            det.check(n)
-                .map(|f| format!("{n}->{}{}", f.target, if f.strong { " (error)" } else { "" }))
+            det.check(n).map(|f| {
+                format!(
+                    "{n}->{}{}",
+                    f.target,
+                    if f.strong { " (error)" } else { "" }
+                )
+            })
         })
         .collect();
     let el = t.elapsed();
@@ -263,7 +280,10 @@ fn leave_one_out_on_the_popular_list() {
         pct(n, pop.len())
     );
     assert!(strong == 0, "a popular name is never an error: {strong}");
-    assert!(n * 100 <= pop.len() * 2, "leave-one-out false positives rose to {n}");
+    assert!(
+        n * 100 <= pop.len() * 2,
+        "leave-one-out false positives rose to {n}"
+    );
     // Short names: separator and homoglyph folds of names of 4 characters or fewer collide with
     // other real short packages (`he`/`h3`, `di`/`cli`), so short names are not folded.
     for (a, b) in [("he", "h3"), ("di", "cli")] {
@@ -280,14 +300,23 @@ fn leave_one_out_on_the_popular_list() {
     );
 }
 
+/// This thread's CPU time (Linux), so that the figures hold on a busy machine.
+fn cpu() -> Option<std::time::Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(std::time::Duration::from_nanos(ns))
+}
+
 /// The distance-2 search finds what a brute-force scan finds, on every candidate name and on
 /// SYNTHETIC two-edit variants of popular names; build time, check time and index size.
 #[test]
 fn distance_two_matches_brute_force_and_is_fast() {
+    let (t, c) = (std::time::Instant::now(), cpu());
     let list = prov_native_core::signals::typosquat::embedded_list().unwrap();
-    let t = std::time::Instant::now();
-    let det = Detector::from_list(list.clone()).unwrap();
-    let build = t.elapsed();
+    let (unpack, unpack_cpu) = (t.elapsed(), cpu().zip(c).map(|(a, b)| a - b));
+    let (t, c) = (std::time::Instant::now(), cpu());
+    let det = Detector::from_list(list).unwrap();
+    let (build, build_cpu) = (t.elapsed(), cpu().zip(c).map(|(a, b)| a - b));
     let pop = popular();
     let downloads: Vec<u64> = det.names().iter().map(|x| x.1).collect();
     // SYNTHETIC queries: two edits (substitution + deletion, transposition + insertion) of
@@ -344,14 +373,15 @@ fn distance_two_matches_brute_force_and_is_fast() {
         "brute-force scan and index agree on {compared} names ({:?} per name for scan + index)",
         tb.elapsed() / compared.max(1)
     );
-    let t = std::time::Instant::now();
+    let (t, c) = (std::time::Instant::now(), cpu());
     let mut flagged = 0usize;
     for q in &queries {
         flagged += usize::from(det.check(q).is_some());
     }
     let per = t.elapsed() / queries.len() as u32;
+    let per_cpu = cpu().zip(c).map(|(a, b)| (a - b) / queries.len() as u32);
     println!(
-        "index: {} entries, {} KiB; build {build:?}; {} checks ({flagged} flagged) at {per:?} each",
+        "index: {} entries, {} KiB; list unpacked in {unpack:?} (CPU {unpack_cpu:?}), index built in {build:?} (CPU {build_cpu:?}); {} checks ({flagged} flagged) at {per:?} each (CPU {per_cpu:?})",
         det.index_entries(),
         det.index_bytes() / 1024,
         queries.len()

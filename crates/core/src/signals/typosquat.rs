@@ -71,17 +71,51 @@ pub const STRONG_MIN: u64 = 1_000_000;
 pub const STRONG_AFFIX_MIN: u64 = 10_000_000;
 /// Affixes: a popular name plus or minus one of these is an affix squat.
 pub const SUFFIXES: &[&str] = &[
-    ".js", "-js", "js", ".ts", "-ts", "-npm", "-node", "-nodejs", "-http", "-cli", "-api",
-    "-lib", "-sdk", "-utils", "-util", "-core", "-dev", "-pkg", "-package", "-v2", "2", "-next",
-    "-latest", "-official", "-pro", "-plus",
+    ".js",
+    "-js",
+    "js",
+    ".ts",
+    "-ts",
+    "-npm",
+    "-node",
+    "-nodejs",
+    "-http",
+    "-cli",
+    "-api",
+    "-lib",
+    "-sdk",
+    "-utils",
+    "-util",
+    "-core",
+    "-dev",
+    "-pkg",
+    "-package",
+    "-v2",
+    "2",
+    "-next",
+    "-latest",
+    "-official",
+    "-pro",
+    "-plus",
 ];
 /// See [`SUFFIXES`].
 pub const PREFIXES: &[&str] = &["node-", "nodejs-", "js-", "npm-", "get-", "the-"];
 /// The affixes squats use and real packages rarely do: only these make a strong finding
 /// (`-cli`, `-api`, `-dev`, `-utils`, `2`, `-pro`… are how real companions and forks are named).
 pub const SQUAT_AFFIXES: &[&str] = &[
-    ".js", "-js", "js", "-npm", "-node", "-nodejs", "-http", "-official", "-latest", "node-",
-    "nodejs-", "js-", "npm-",
+    ".js",
+    "-js",
+    "js",
+    "-npm",
+    "-node",
+    "-nodejs",
+    "-http",
+    "-official",
+    "-latest",
+    "node-",
+    "nodejs-",
+    "js-",
+    "npm-",
 ];
 
 /// How the name imitates its target.
@@ -123,23 +157,29 @@ pub struct Detector {
     names: Vec<(String, u64)>,
     chars: Vec<Vec<char>>,
     /// Name -> index in `names`.
-    rank: HashMap<String, u32>,
+    /// Hash of the name -> index (no per-name allocation: the index builds in a few passes).
+    rank: HashIndex,
     /// Deletion variants of the first PREFIX characters -> popular indexes.
     heads: HashIndex,
-    /// The same over the last PREFIX characters.
+    /// The same over the last PREFIX characters, for the targets that allow 2 edits (a filter
+    /// on their many candidates).
     tails: HashIndex,
     /// Separator-free form -> popular indexes.
-    squashed: HashMap<String, Vec<u32>>,
+    squashed: HashIndex,
     /// Homoglyph-folded form -> popular indexes.
-    folded: HashMap<String, Vec<u32>>,
+    folded: HashIndex,
     /// Specific unscoped parts of popular scoped names -> popular indexes.
-    bare: HashMap<String, Vec<u32>>,
-    /// 1-deletion variants of the specific bare parts of 8+ characters -> popular indexes.
+    bare: HashIndex,
+    /// 1-deletion variants of the first PREFIX characters of the specific bare parts of 8+
+    /// characters -> popular indexes.
     bare_edits: HashIndex,
 }
 
-static EMBEDDED_DETECTOR: Lazy<Option<Detector>> =
-    Lazy::new(|| embedded_list().ok().and_then(|l| Detector::from_list(l).ok()));
+static EMBEDDED_DETECTOR: Lazy<Option<Detector>> = Lazy::new(|| {
+    embedded_list()
+        .ok()
+        .and_then(|l| Detector::from_list(l).ok())
+});
 
 /// The built-in popular list, `(name, downloads a month)`, most downloaded first.
 pub fn embedded_list() -> Result<Vec<(String, u64)>> {
@@ -167,7 +207,9 @@ pub fn parse_list(text: &str) -> Result<Vec<(String, u64)>> {
         else {
             return Err(bad(n + 1, "expected 3 columns"));
         };
-        let shared: usize = shared.parse().map_err(|_| bad(n + 1, "bad prefix length"))?;
+        let shared: usize = shared
+            .parse()
+            .map_err(|_| bad(n + 1, "bad prefix length"))?;
         let d: u64 = d.parse().map_err(|_| bad(n + 1, "bad download count"))?;
         let Some(head) = prev.get(..shared) else {
             return Err(bad(n + 1, "prefix longer than the previous name"));
@@ -184,9 +226,11 @@ pub fn parse_list(text: &str) -> Result<Vec<(String, u64)>> {
 }
 
 fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.'))
-        .collect()
+    squash_chars(s).collect()
+}
+
+fn squash_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !matches!(c, '-' | '_' | '.'))
 }
 
 fn fold(s: &str) -> String {
@@ -212,7 +256,10 @@ fn fold(s: &str) -> String {
         };
         out.push(f);
     }
-    out.replace("rn", "m").replace("vv", "w").replace("cl", "d")
+    if out.contains("rn") || out.contains("vv") || out.contains("cl") {
+        out = out.replace("rn", "m").replace("vv", "w").replace("cl", "d");
+    }
+    out
 }
 
 /// Hash -> values, for keys that are already hashes: a table of bucket starts on the top bits,
@@ -230,11 +277,30 @@ struct HashIndex {
 impl HashIndex {
     /// Values (with repeats) whose key is a deletion variant of `part` within `max` edits.
     fn hits(&self, part: &[char], max: usize) -> Vec<u32> {
+        self.hits_where(part, max, |_| true)
+    }
+
+    /// `hits`, keeping the values found only through a 2-deletion probe when `far` holds for
+    /// them (a target that allows 1 edit is always reached through the ≤ 1-deletion probes).
+    fn hits_where(&self, part: &[char], max: usize, far: impl Fn(u32) -> bool) -> Vec<u32> {
         let mut probes = Vec::new();
         variant_hashes(part, max, &mut probes);
         let mut out = Vec::new();
-        for h in probes {
-            self.get(h, &mut out);
+        for (n, h) in probes.into_iter().enumerate() {
+            if n <= part.len() {
+                self.get(h, &mut out);
+            } else {
+                let at = out.len();
+                self.get(h, &mut out);
+                let mut k = at;
+                for x in at..out.len() {
+                    if far(out[x]) {
+                        out[k] = out[x];
+                        k += 1;
+                    }
+                }
+                out.truncate(k);
+            }
         }
         out
     }
@@ -339,10 +405,20 @@ fn distance_chars(a: &[char], b: &[char], max: usize, swaps: bool) -> usize {
         return max + 1;
     }
     let w = b.len() + 1;
-    // Three rolling rows: i-2, i-1, i.
-    let mut r0 = vec![0usize; w];
-    let mut r1: Vec<usize> = (0..w).collect();
-    let mut r2 = vec![0usize; w];
+    // Three rolling rows: i-2, i-1, i; on the stack for names (≤ 214 characters).
+    let (mut s0, mut s1, mut s2) = ([0usize; 216], [0usize; 216], [0usize; 216]);
+    let (mut h0, mut h1, mut h2);
+    let (mut r0, mut r1, mut r2): (&mut [usize], &mut [usize], &mut [usize]) = if w <= 216 {
+        (&mut s0[..w], &mut s1[..w], &mut s2[..w])
+    } else {
+        h0 = vec![0usize; w];
+        h1 = vec![0usize; w];
+        h2 = vec![0usize; w];
+        (&mut h0[..], &mut h1[..], &mut h2[..])
+    };
+    for (j, x) in r1.iter_mut().enumerate() {
+        *x = j;
+    }
     for i in 1..=a.len() {
         r2[0] = i;
         let mut row_min = i;
@@ -423,9 +499,8 @@ fn same_letters(a: &str, b: &str) -> bool {
         m
     };
     let (x, y) = (count(a), count(b));
-    let within = |p: &HashMap<char, usize>, q: &HashMap<char, usize>| {
-        p.keys().all(|c| q.contains_key(c))
-    };
+    let within =
+        |p: &HashMap<char, usize>, q: &HashMap<char, usize>| p.keys().all(|c| q.contains_key(c));
     within(&x, &y)
 }
 
@@ -438,7 +513,9 @@ fn is_subsequence(a: &str, b: &str) -> bool {
 /// The separators of a name, in order: two edits that keep or drop them are a typo of the same
 /// words; two that add one (`go-ios`/`gaxios`) rewrite the name.
 fn separators(s: &str) -> String {
-    s.chars().filter(|c| matches!(c, '-' | '_' | '.' | '/')).collect()
+    s.chars()
+        .filter(|c| matches!(c, '-' | '_' | '.' | '/'))
+        .collect()
 }
 
 fn has_separator(s: &str) -> bool {
@@ -504,45 +581,61 @@ impl Detector {
         }
         names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut det = Detector {
-            rank: HashMap::with_capacity(names.len()),
+            rank: HashIndex::default(),
             chars: names.iter().map(|(n, _)| n.chars().collect()).collect(),
             heads: HashIndex::default(),
             tails: HashIndex::default(),
-            squashed: HashMap::with_capacity(names.len()),
-            folded: HashMap::with_capacity(names.len()),
-            bare: HashMap::new(),
+            squashed: HashIndex::default(),
+            folded: HashIndex::default(),
+            bare: HashIndex::default(),
             bare_edits: HashIndex::default(),
             names,
         };
         let mut hashes = Vec::new();
-        let (mut heads, mut tails, mut bare_edits) = (Vec::new(), Vec::new(), Vec::new());
+        let n = det.names.len();
+        let (mut rank, mut squashed, mut folded, mut bare_names) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::new(),
+        );
+        let (mut heads, mut tails, mut bare_edits) = (
+            Vec::with_capacity(n * 14),
+            Vec::with_capacity(n * 6),
+            Vec::with_capacity(n * 2),
+        );
         for (i, (n, d)) in det.names.iter().enumerate() {
             let idx = i as u32;
-            det.rank.entry(n.clone()).or_insert(idx);
+            rank.push((hash(n.chars()), idx));
             let chars = &det.chars[i];
             let k = if *d >= EDIT2_MIN && chars.len() >= 5 {
                 2
             } else {
                 1
             };
-            for (side, part) in [
-                (&mut heads, &chars[..chars.len().min(PREFIX)]),
-                (&mut tails, &chars[chars.len().saturating_sub(PREFIX)..]),
+            for (two, part) in [
+                (false, &chars[..chars.len().min(PREFIX)]),
+                (true, &chars[chars.len().saturating_sub(PREFIX)..]),
             ] {
+                // The tails only filter the many candidates of 2-edit targets.
+                if two && k == 1 {
+                    continue;
+                }
+                let side = if two { &mut tails } else { &mut heads };
                 hashes.clear();
                 variant_hashes(part, k, &mut hashes);
                 hashes.sort_unstable();
                 hashes.dedup();
                 side.extend(hashes.iter().map(|h| (*h, idx)));
             }
-            det.squashed.entry(squash(n)).or_default().push(idx);
-            det.folded.entry(fold(n)).or_default().push(idx);
+            squashed.push((hash(squash_chars(n)), idx));
+            folded.push((hash(fold(n).chars()), idx));
             if let Some(bare) = specific_bare(n) {
-                det.bare.entry(bare.to_string()).or_default().push(idx);
-                let b: Vec<char> = bare.chars().collect();
+                bare_names.push((hash(bare.chars()), idx));
+                let b: Vec<char> = bare.chars().take(PREFIX + 1).collect();
                 if b.len() >= 8 && has_separator(bare) {
                     hashes.clear();
-                    variant_hashes(&b, 1, &mut hashes);
+                    variant_hashes(&b[..b.len().min(PREFIX)], 1, &mut hashes);
                     hashes.sort_unstable();
                     hashes.dedup();
                     bare_edits.extend(hashes.iter().map(|h| (*h, idx)));
@@ -552,16 +645,46 @@ impl Detector {
         det.heads = HashIndex::new(heads);
         det.tails = HashIndex::new(tails);
         det.bare_edits = HashIndex::new(bare_edits);
+        det.rank = HashIndex::new(rank);
+        det.squashed = HashIndex::new(squashed);
+        det.folded = HashIndex::new(folded);
+        det.bare = HashIndex::new(bare_names);
         Ok(det)
     }
 
+    /// Does this target allow 2 edits (and so have tails in the index)?
+    fn two_edits(&self, i: u32) -> bool {
+        self.names[i as usize].1 >= EDIT2_MIN && self.chars[i as usize].len() >= 5
+    }
+
+    /// Index of a name on the list.
+    fn index_of(&self, name: &str) -> Option<u32> {
+        let mut out = Vec::new();
+        self.rank.get(hash(name.chars()), &mut out);
+        out.into_iter().find(|i| self.names[*i as usize].0 == name)
+    }
+
+    /// Indexes whose `key(name)` hashes as `h` and equals `want` (most popular first).
+    fn matching(
+        &self,
+        ix: &HashIndex,
+        want: &str,
+        key: impl Fn(&str) -> Option<String>,
+    ) -> Vec<u32> {
+        let mut out = Vec::new();
+        ix.get(hash(want.chars()), &mut out);
+        out.retain(|i| key(&self.names[*i as usize].0).as_deref() == Some(want));
+        out.sort_unstable();
+        out
+    }
+
     pub fn is_popular(&self, name: &str) -> bool {
-        self.rank.contains_key(name)
+        self.index_of(name).is_some()
     }
 
     /// Downloads a month of a name on the list.
     pub fn downloads(&self, name: &str) -> Option<u64> {
-        self.rank.get(name).map(|i| self.names[*i as usize].1)
+        self.index_of(name).map(|i| self.names[i as usize].1)
     }
 
     /// The list, most downloaded first.
@@ -576,13 +699,28 @@ impl Detector {
 
     /// Bytes the deletion indexes take (for measurements).
     pub fn index_bytes(&self) -> usize {
-        [&self.heads, &self.tails, &self.bare_edits]
-            .iter()
-            .map(|x| x.starts.len() * 4 + x.entries.len() * 8)
-            .sum()
+        [
+            &self.heads,
+            &self.tails,
+            &self.bare_edits,
+            &self.rank,
+            &self.squashed,
+            &self.folded,
+            &self.bare,
+        ]
+        .iter()
+        .map(|x| x.starts.len() * 4 + x.entries.len() * 8)
+        .sum()
     }
 
-    fn finding(&self, name: &str, idx: u32, kind: Kind, distance: usize, own: Option<u64>) -> Finding {
+    fn finding(
+        &self,
+        name: &str,
+        idx: u32,
+        kind: Kind,
+        distance: usize,
+        own: Option<u64>,
+    ) -> Finding {
         let (target, downloads) = &self.names[idx as usize];
         let rank = idx as usize + 1;
         let (qc, tc): (Vec<char>, &[char]) = (name.chars().collect(), &self.chars[idx as usize]);
@@ -669,19 +807,20 @@ impl Detector {
     /// `check` for a popular name against the rest of the list (leave-one-out): how often a
     /// real popular package would be called a typosquat of another one.
     pub fn check_against_others(&self, name: &str) -> Option<Finding> {
-        let skip = self.rank.get(name).copied();
+        let skip = self.index_of(name);
         self.check_inner(name, skip)
     }
 
     /// `(distance, index)` of the candidates within their allowed distance (≥ 1).
     fn within(&self, q: &[char], heads: Vec<u32>, tails: Option<&[u32]>) -> Vec<(usize, u32)> {
-        let mut seen: Vec<u32> = Vec::new();
+        let mut heads = heads;
+        heads.sort_unstable();
+        heads.dedup();
         let mut out = Vec::new();
         for i in heads {
-            if tails.is_some_and(|t| t.binary_search(&i).is_err()) || seen.contains(&i) {
+            if tails.is_some_and(|t| self.two_edits(i) && t.binary_search(&i).is_err()) {
                 continue;
             }
-            seen.push(i);
             let target = &self.chars[i as usize];
             let lim = allowed(q.len(), target.len(), self.names[i as usize].1);
             let d = osa_chars(q, target, lim);
@@ -700,7 +839,9 @@ impl Detector {
         if q.len() <= 4 {
             return Vec::new();
         }
-        let heads = self.heads.hits(&q[..q.len().min(PREFIX)], 2);
+        let heads = self
+            .heads
+            .hits_where(&q[..q.len().min(PREFIX)], 2, |i| self.two_edits(i));
         let mut tails = self.tails.hits(&q[q.len().saturating_sub(PREFIX)..], 2);
         tails.sort_unstable();
         tails.dedup();
@@ -736,24 +877,28 @@ impl Detector {
                 && (scope.is_none() || scope_of(t) != scope)
                 && own.is_none_or(|o| o.saturating_mul(GAP) < *d)
         };
-        let first = |l: Option<&Vec<u32>>| -> Option<u32> { l?.iter().copied().find(|i| other(*i)) };
+        let first = |l: &[u32]| -> Option<u32> { l.iter().copied().find(|i| other(*i)) };
         let found = |i: u32, kind: Kind, d: usize| Some(self.finding(name, i, kind, d, own));
         let qchars: Vec<char> = name.chars().collect();
         // 1. Scope confusion.
         if let Some((scope, bare)) = name.strip_prefix('@').and_then(|s| s.split_once('/')) {
-            if let Some(&i) = self.rank.get(bare) {
-                if !self.names[i as usize].0.starts_with('@') && osa(scope, bare, 1) <= 1 && other(i) {
+            if let Some(i) = self.index_of(bare) {
+                if !self.names[i as usize].0.starts_with('@')
+                    && osa(scope, bare, 1) <= 1
+                    && other(i)
+                {
                     return found(i, Kind::Scope, 0);
                 }
             }
         } else {
-            if let Some(i) = first(self.bare.get(name)) {
+            let bares = self.matching(&self.bare, name, |t| specific_bare(t).map(str::to_string));
+            if let Some(i) = first(&bares) {
                 return found(i, Kind::Scope, 0);
             }
             if qchars.len() >= 8 && has_separator(name) {
                 let best = self
                     .bare_edits
-                    .hits(&qchars, 1)
+                    .hits(&qchars[..qchars.len().min(PREFIX)], 1)
                     .into_iter()
                     .filter(|i| {
                         other(*i)
@@ -770,17 +915,17 @@ impl Detector {
             return None;
         }
         // 2. Separators.
-        if let Some(i) = first(self.squashed.get(&squash(name))) {
+        if let Some(i) = first(&self.matching(&self.squashed, &squash(name), |t| Some(squash(t)))) {
             return found(i, Kind::Separator, 0);
         }
         // 3. Homoglyphs.
-        if let Some(i) = first(self.folded.get(&fold(name))) {
+        if let Some(i) = first(&self.matching(&self.folded, &fold(name), |t| Some(fold(t)))) {
             return found(i, Kind::Homoglyph, 0);
         }
         // 4. Affixes.
         let mut best: Option<u32> = None;
         let mut affix = |t: &str| {
-            if let Some(&i) = self.rank.get(t) {
+            if let Some(i) = self.index_of(t) {
                 if self.names[i as usize].1 >= AFFIX_MIN
                     && t.chars().count() >= 4
                     && other(i)
@@ -807,7 +952,11 @@ impl Detector {
         }
         // 5. Edit distance. Candidates: popular names sharing a deletion variant of the first
         // PREFIX characters and one of the last PREFIX characters (both hold for any match).
-        let heads = self.heads.hits(&qchars[..qchars.len().min(PREFIX)], 2);
+        let heads = self
+            .heads
+            .hits_where(&qchars[..qchars.len().min(PREFIX)], 2, |i| {
+                self.two_edits(i)
+            });
         if heads.is_empty() {
             return None;
         }
@@ -867,7 +1016,10 @@ mod tests {
         assert_eq!((f.target.as_str(), f.distance), ("escape-string-regexp", 2));
         // Scope confusion, both ways; affixes.
         let f = d.check("core-rest-pipeline").unwrap();
-        assert_eq!((f.target.as_str(), f.kind), ("@azure/core-rest-pipeline", Kind::Scope));
+        assert_eq!(
+            (f.target.as_str(), f.kind),
+            ("@azure/core-rest-pipeline", Kind::Scope)
+        );
         assert_eq!(d.check("@lodash/lodash").unwrap().kind, Kind::Scope);
         let f = d.check("axios-http").unwrap();
         assert_eq!((f.target.as_str(), f.kind), ("axios", Kind::Affix));
