@@ -1913,7 +1913,11 @@ fn typosquats(
                 level,
                 name: p.name.clone(),
                 version: p.version.clone(),
-                message: format!("{n} imitates the popular package {}", f.target),
+                message: format!(
+                    "{n} imitates the popular package {} ({} imitation)",
+                    f.target,
+                    format!("{:?}", f.kind).to_lowercase()
+                ),
                 evidence,
                 allowed_by: None,
             });
