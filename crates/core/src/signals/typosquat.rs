@@ -737,7 +737,7 @@ impl Detector {
                 }
                 Kind::Edit if distance >= 2 => {
                     *downloads >= STRONG_AFFIX_MIN
-                        && first_kept(&qc, &tc)
+                        && first_kept(&qc, tc)
                         && is_subsequence(&separators(name), &separators(target))
                         && same_letters(name, target)
                         && (q_len >= 9 || distance_chars(&qc, tc, 2, false) > 2)
@@ -750,7 +750,7 @@ impl Detector {
                     let added = name.len() == target.len() + 1
                         && (name.starts_with(target.as_str()) || name.ends_with(target.as_str()));
                     q_len >= 6
-                        && (first_kept(&qc, &tc) || added)
+                        && (first_kept(&qc, tc) || added)
                         && !(added && name.ends_with(|c: char| c.is_ascii_digit()))
                         && *downloads
                             >= if added || q_len < 8 {
