@@ -499,31 +499,38 @@ pub async fn guard_with(
     .await;
     findings.extend(dc);
     notes.extend(dc_notes);
-    let (ts, ts_notes) = {
+    // Typosquatting and advisories side by side on the blocking pool (the popular-name index
+    // is built on first use); an unreadable advisory source fails the guard without waiting
+    // for the index.
+    let ts = {
         let (cfg, lock, docs, errs) = (
             cfg.clone(),
             lock.clone(),
             packuments.clone(),
             packument_errors.clone(),
         );
-        // The popular-name index is built on first use: on the blocking pool, not the runtime.
-        tokio::task::spawn_blocking(move || typosquats(&cfg, &lock, &docs, &errs, now))
-            .await
-            .map_err(join_error)??
+        async move {
+            tokio::task::spawn_blocking(move || typosquats(&cfg, &lock, &docs, &errs, now))
+                .await
+                .map_err(join_error)?
+        }
     };
-    findings.extend(ts);
-    notes.extend(ts_notes);
-    let (adv, adv_notes) = {
+    let adv = {
         let (cfg, lock, cwd, extra) = (
             cfg.clone(),
             lock.clone(),
             cwd.to_path_buf(),
             opts.advisories.clone(),
         );
-        tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
-            .await
-            .map_err(join_error)??
+        async move {
+            tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
+                .await
+                .map_err(join_error)?
+        }
     };
+    let ((ts, ts_notes), (adv, adv_notes)) = tokio::try_join!(ts, adv)?;
+    findings.extend(ts);
+    notes.extend(ts_notes);
     findings.extend(adv);
     notes.extend(adv_notes);
 
