@@ -843,7 +843,7 @@ test('CI: the previous lockfile from git (HEAD, origin/$GITHUB_BASE_REF), unchan
   } finally { await bad.close() }
 })
 
-test('typosquat: the allow list, and the package age from its packument (old: warning; young or unknown: error)', async () => {
+test('typosquat: the allow list, and the package age from its packument (old: warning; young: error; unknown: graded by popularity)', async () => {
   const day = 86400000
   // SYNTHETIC packuments: an old look-alike of lodash and a young look-alike of jquery.
   const mini = await miniRegistry({
@@ -852,17 +852,22 @@ test('typosquat: the allow list, and the package age from its packument (old: wa
   })
   try {
     const entry = (n) => ({ version: '1.0.0', resolved: `${mini.url}${n}/-/${n}-1.0.0.tgz`, integrity: 'sha512-AAAA' })
-    const dir = lockProject({ 'node_modules/lodahs': entry('lodahs'), 'node_modules/jqeury': entry('jqeury'), 'node_modules/reactdom': entry('reactdom') }, `registry=${mini.url}\n`)
+    const dir = lockProject({ 'node_modules/lodahs': entry('lodahs'), 'node_modules/jqeury': entry('jqeury'), 'node_modules/reactdom': entry('reactdom'), 'node_modules/unbash': entry('unbash') }, `registry=${mini.url}\n`)
     let r = await guard({ cwd: dir, cache: false })
     const by = (n) => r.findings.find((f) => f.rule === 'typosquat' && f.name === n)
     assert.equal(by('lodahs').level, 'warn', rules(r).join('\n'))
     assert.ok(by('lodahs').evidence.some((e) => /first published .* \(3000 days ago\): an old package/.test(e)), by('lodahs').evidence.join('\n'))
     assert.equal(by('jqeury').level, 'error')
     assert.ok(by('jqeury').evidence.some((e) => /first published .* \(2 days ago\)/.test(e)))
-    // No packument (404): age unknown, so it stays an error.
+    // No packument (404): age unknown, so the popularity decides. react-dom is far more popular
+    // than anything off the list: the rule's level.
     assert.equal(by('reactdom').level, 'error')
-    assert.ok(by('reactdom').evidence.some((e) => /first publish time unknown \(packument unavailable: 404/.test(e)), by('reactdom').evidence.join('\n'))
-    withConfig(dir, { rules: { typosquat: { level: 'error', allow: ['jqeury', 'react*'] } } })
+    assert.ok(by('reactdom').evidence.some((e) => /first publish time unknown \(packument unavailable: 404.*graded by popularity/.test(e)), by('reactdom').evidence.join('\n'))
+    assert.ok(by('reactdom').evidence.some((e) => /react-dom \(#\d+ by downloads, \d+ a month\); reactdom is not among the 100000 most downloaded/.test(e)), by('reactdom').evidence.join('\n'))
+    // A real package one edit from a less popular one (unbash, unwasm): a warning.
+    assert.equal(by('unbash').level, 'warn', rules(r).join('\n'))
+    assert.ok(by('unbash').evidence.some((e) => /first publish time unknown .*too small a gap to unwasm/.test(e)), by('unbash').evidence.join('\n'))
+    withConfig(dir, { rules: { typosquat: { level: 'error', allow: ['jqeury', 'react*', 'unbash'] } } })
     r = await guard({ cwd: dir, cache: false })
     assert.deepEqual(r.findings.filter((f) => f.rule === 'typosquat').map((f) => f.name), ['lodahs'])
   } finally { await mini.close() }

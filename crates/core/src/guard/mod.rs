@@ -499,31 +499,38 @@ pub async fn guard_with(
     .await;
     findings.extend(dc);
     notes.extend(dc_notes);
-    let (ts, ts_notes) = {
+    // Typosquatting and advisories side by side on the blocking pool (the popular-name index
+    // is built on first use); an unreadable advisory source fails the guard without waiting
+    // for the index.
+    let ts = {
         let (cfg, lock, docs, errs) = (
             cfg.clone(),
             lock.clone(),
             packuments.clone(),
             packument_errors.clone(),
         );
-        // The popular-name index is built on first use: on the blocking pool, not the runtime.
-        tokio::task::spawn_blocking(move || typosquats(&cfg, &lock, &docs, &errs, now))
-            .await
-            .map_err(join_error)??
+        async move {
+            tokio::task::spawn_blocking(move || typosquats(&cfg, &lock, &docs, &errs, now))
+                .await
+                .map_err(join_error)?
+        }
     };
-    findings.extend(ts);
-    notes.extend(ts_notes);
-    let (adv, adv_notes) = {
+    let adv = {
         let (cfg, lock, cwd, extra) = (
             cfg.clone(),
             lock.clone(),
             cwd.to_path_buf(),
             opts.advisories.clone(),
         );
-        tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
-            .await
-            .map_err(join_error)??
+        async move {
+            tokio::task::spawn_blocking(move || advisories(&cfg, &lock, &cwd, &extra))
+                .await
+                .map_err(join_error)?
+        }
     };
+    let ((ts, ts_notes), (adv, adv_notes)) = tokio::try_join!(ts, adv)?;
+    findings.extend(ts);
+    notes.extend(ts_notes);
     findings.extend(adv);
     notes.extend(adv_notes);
 
@@ -1838,8 +1845,9 @@ pub(crate) async fn tarball_rules(
 ///
 /// The level follows the package's age, from its packument: a package first published more
 /// than [`policy::TYPOSQUAT_OLD_DAYS`] days ago has survived a year of the registry's malware
-/// takedowns and is at most a warning; a younger one, or one whose age is unknown (no
-/// packument, not from a registry), keeps the rule's level (fail closed). Names in
+/// takedowns and is at most a warning; a younger one keeps the rule's level. When the age is
+/// unknown (no packument, not from a registry) the popularity decides: the rule's level when
+/// the gap makes the imitation likely (`Finding::strong`), a warning otherwise. Names in
 /// `rules.typosquat.allow` are not checked.
 pub(crate) fn typosquats(
     cfg: &Config,
@@ -1887,15 +1895,24 @@ pub(crate) fn typosquats(
                     }
                 }
                 None => {
-                    evidence.push(format!(
-                        "first publish time unknown ({}): kept at the rule's level",
-                        match (&p.source, packument_errors.get(&p.name)) {
-                            (Source::Registry, Some(e)) => format!("packument unavailable: {e}"),
-                            (Source::Registry, None) => "the packument has no times".to_string(),
-                            _ => "not from a registry".to_string(),
-                        }
-                    ));
-                    lvl
+                    let why = match (&p.source, packument_errors.get(&p.name)) {
+                        (Source::Registry, Some(e)) => format!("packument unavailable: {e}"),
+                        (Source::Registry, None) => "the packument has no times".to_string(),
+                        _ => "not from a registry".to_string(),
+                    };
+                    if f.strong {
+                        evidence.push(format!(
+                            "first publish time unknown ({why}): graded by popularity, the gap to {} makes the imitation likely, so the rule's level",
+                            f.target
+                        ));
+                        lvl
+                    } else {
+                        evidence.push(format!(
+                            "first publish time unknown ({why}): graded by popularity, too small a gap to {} to be sure, so a warning",
+                            f.target
+                        ));
+                        lvl.min(Level::Warn)
+                    }
                 }
             };
             out.push(Finding {
@@ -1903,7 +1920,11 @@ pub(crate) fn typosquats(
                 level,
                 name: p.name.clone(),
                 version: p.version.clone(),
-                message: format!("{n} imitates the popular package {}", f.target),
+                message: format!(
+                    "{n} imitates the popular package {} ({} imitation)",
+                    f.target,
+                    format!("{:?}", f.kind).to_lowercase()
+                ),
                 evidence,
                 allowed_by: None,
             });
