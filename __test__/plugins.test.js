@@ -387,7 +387,7 @@ test('eslint: lintFiles reports each finding at its dependency, with @eslint/jso
     assert.equal(squat.length, 1, `${config}: ${JSON.stringify(res.messages, null, 2)}`)
     assert.equal(where(squat[0]), at('jqeury'), config)
     assert.equal(squat[0].severity, 2)
-    assert.match(squat[0].message, /jqeury@1\.0\.0: jqeury imitates the popular package jquery \[policy: error\]/)
+    assert.match(squat[0].message, /jqeury@1\.0\.0: jqeury imitates the popular package jquery \(transposition imitation\) \[policy: error\]/)
     const malware = by('no-known-malware')
     assert.equal(malware.length, 1, `${config}: ${JSON.stringify(res.messages, null, 2)}`)
     assert.equal(where(malware[0]), at(mname))
