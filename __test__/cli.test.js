@@ -189,6 +189,10 @@ test('an unknown flag or command suggests the closest one', async () => {
     [['guard', '--sacn-all'], '--scan-all'],
     [['guard', '--previous-lock', 'x'], '--previous-lockfile'],
     [['verify', 'a@1', '--attestation-registry', 'x'], '--attestations-registry'],
+    [['survey', '--sgv', 'x.svg'], '--svg'],
+    [['watch', '--once', '--intervl', '1s'], '--interval'],
+    [['sbom', '--reproducable'], '--reproducible'],
+    [['sri', 'x.html', '--scrict'], '--strict'],
     [['gaurd'], 'guard'],
     [['--verison'], '--version']
   ]) {
@@ -204,7 +208,7 @@ test('an unknown flag or command suggests the closest one', async () => {
 })
 
 test('mutually exclusive output flags are a usage error', async () => {
-  for (const args of [['audit', '--json', '--sarif'], ['audit', '--json', '--format', 'table'], ['guard', '--sarif', '--json'], ['guard', '--format', 'sarif', '--sarif']]) {
+  for (const args of [['audit', '--json', '--sarif'], ['audit', '--json', '--format', 'table'], ['guard', '--sarif', '--json'], ['guard', '--format', 'sarif', '--sarif'], ['sri', 'x.html', '--json', '--sarif']]) {
     const r = await run(args)
     assert.equal(r.code, 2, args.join(' '))
     assert.match(r.stderr, /ERR_PROV_INVALID_ARG: .*choose different outputs/)

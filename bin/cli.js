@@ -100,13 +100,21 @@ const TREE_FLAGS = {
   help: { type: 'boolean', short: 'h' }
 }
 
+// The tree's input and network flags without the output ones, for commands whose output flags
+// are their own (sbom --format, survey --svg, watch --output).
+const TREE_INPUT_FLAGS = Object.fromEntries(Object.entries(TREE_FLAGS).filter(([k]) => !['json', 'sarif', 'format'].includes(k)))
+
+// --concurrency N: a positive integer, or undefined (the engine's default).
+function concurrencyArg (values) {
+  if (values.concurrency === undefined) return undefined
+  const n = Number(values.concurrency)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('--concurrency must be a positive integer')
+  return n
+}
+
 function treeOptions (values, positionals, command) {
   if (positionals.length > 1) throw new UsageError(`${command} takes one directory or lockfile`)
-  let concurrency
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency)
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer')
-  }
+  const concurrency = concurrencyArg(values)
   return {
     lockfile: abs(positionals[0]),
     registry: values.registry,
@@ -146,6 +154,25 @@ const TREE_HELP = `  --json | --sarif | --format table|json|sarif   output (one 
   --fetch-timeout MS             longest one HTTP request may take (default npm's fetch-timeout,
                                  else 120000)
   -h, --help                     show this help`
+
+// Write `data` to `file` atomically: a new temporary file beside it (never an existing one),
+// fsynced, renamed over it; the temporary file is removed when any step fails.
+function writeAtomic (file, data) {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`)
+  const fd = fs.openSync(tmp, 'wx', 0o644)
+  try {
+    try {
+      fs.writeSync(fd, data)
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(tmp, file)
+  } catch (e) {
+    fs.rmSync(tmp, { force: true })
+    throw e
+  }
+}
 
 // The platform triple the loader looks for, as napi-rs names it (linux-x64-gnu, darwin-arm64,
 // win32-x64-msvc, …).
@@ -191,4 +218,4 @@ function addon () {
   }
 }
 
-module.exports = { addon, triple, UsageError, parse, closest, suggestFlag, flagNames, abs, previousArg, fetchTimeout, TREE_FLAGS, TREE_HELP, treeOptions, outputFormat }
+module.exports = { addon, triple, UsageError, parse, closest, suggestFlag, flagNames, abs, previousArg, fetchTimeout, concurrencyArg, writeAtomic, TREE_FLAGS, TREE_INPUT_FLAGS, TREE_HELP, treeOptions, outputFormat }

@@ -2,8 +2,9 @@
 
 // prov-native sri: check (and fix) the Subresource Integrity of npm files loaded from CDNs.
 
-const { parseArgs } = require('node:util')
 const path = require('node:path')
+
+const { UsageError, parse, abs, concurrencyArg, fetchTimeout, outputFormat, TREE_FLAGS } = require('./cli')
 
 const usage = `Usage: prov-native sri <file|dir|->... [options]
 
@@ -27,12 +28,6 @@ unchecked, invalid-importmap.
 
 Exit codes: 0 no mismatch, 1 a mismatch, a package that did not verify or a reference that
 could not be checked (--strict: or a missing integrity), 2 usage or configuration error.`
-
-function usageError (message) {
-  const e = new Error(message)
-  e.code = 'ERR_PROV_INVALID_ARG'
-  return e
-}
 
 const LEVEL = {
   mismatch: 'error',
@@ -92,46 +87,32 @@ async function readStdin () {
   return Buffer.concat(chunks).toString('utf8')
 }
 
+const options = {
+  json: TREE_FLAGS.json,
+  sarif: TREE_FLAGS.sarif,
+  fix: { type: 'boolean' },
+  write: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  offline: TREE_FLAGS.offline,
+  registry: TREE_FLAGS.registry,
+  'attestations-registry': TREE_FLAGS['attestations-registry'],
+  concurrency: TREE_FLAGS.concurrency,
+  'no-cache': TREE_FLAGS['no-cache'],
+  'trusted-root': TREE_FLAGS['trusted-root'],
+  'npm-keys': TREE_FLAGS['npm-keys'],
+  'fetch-timeout': TREE_FLAGS['fetch-timeout'],
+  help: TREE_FLAGS.help
+}
+
 async function run (argv, io) {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        sarif: { type: 'boolean' },
-        fix: { type: 'boolean' },
-        write: { type: 'boolean' },
-        strict: { type: 'boolean' },
-        offline: { type: 'boolean' },
-        registry: { type: 'string' },
-        'attestations-registry': { type: 'string' },
-        concurrency: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        'trusted-root': { type: 'string' },
-        'npm-keys': { type: 'string' },
-        'fetch-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (e) {
-    throw usageError(e.message)
-  }
-  const { values: v, positionals } = parsed
+  const { values: v, positionals } = parse(argv, options)
   if (v.help) {
     io.out(usage)
     return 0
   }
-  if (positionals.length === 0) throw usageError('sri needs a file, a directory or - (stdin)')
-  if (v.write && !v.fix) throw usageError('--write needs --fix')
-  const num = (s, name) => {
-    if (s === undefined) return undefined
-    const n = Number(s)
-    if (!Number.isFinite(n)) throw usageError(`${name} must be a number`)
-    return n
-  }
+  const format = outputFormat(v, ['table', 'json', 'sarif'])
+  if (positionals.length === 0) throw new UsageError('sri needs a file, a directory or - (stdin)')
+  if (v.write && !v.fix) throw new UsageError('--write needs --fix')
   const paths = positionals.filter((p) => p !== '-')
   const html = positionals.includes('-') ? await (io.stdin ? io.stdin() : readStdin()) : undefined
   const { checkSri } = require('..')
@@ -144,16 +125,16 @@ async function run (argv, io) {
     offline: !!v.offline,
     registry: v.registry,
     attestationsRegistry: v['attestations-registry'],
-    concurrency: num(v.concurrency, '--concurrency'),
+    concurrency: concurrencyArg(v),
     cache: !v['no-cache'],
-    trustedRoot: v['trusted-root'] ? path.resolve(v['trusted-root']) : undefined,
-    npmKeys: v['npm-keys'] ? path.resolve(v['npm-keys']) : undefined,
-    fetchTimeout: num(v['fetch-timeout'], '--fetch-timeout')
+    trustedRoot: abs(v['trusted-root']),
+    npmKeys: abs(v['npm-keys']),
+    fetchTimeout: fetchTimeout(v)
   })
-  if (v.json) io.out(JSON.stringify(result, null, 2))
-  else if (v.sarif) io.out(JSON.stringify(sarif(result, { version: require('../package.json').version }), null, 2))
+  if (format === 'json') io.out(JSON.stringify(result, null, 2))
+  else if (format === 'sarif') io.out(JSON.stringify(sarif(result, { version: require('../package.json').version }), null, 2))
   else io.out(table(result))
-  if (result.fix && !v.json) {
+  if (result.fix && format !== 'json') {
     for (const p of result.fix.pages) io.err(p.diff.trimEnd() + (p.written ? '\n(written)' : ''))
     for (const n of result.fix.notFixed) io.err(`not fixed: ${n.file}:${n.line} ${n.url}: ${n.reason}`)
   }
@@ -164,4 +145,4 @@ async function run (argv, io) {
   return bad ? 1 : 0
 }
 
-module.exports = { usage, run, sarif, table }
+module.exports = { usage, options, run, sarif, table }

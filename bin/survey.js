@@ -4,9 +4,9 @@
 // Table (default), --json, --svg FILE (stacked bars, each segment named in its own colour, so
 // the chart reads without a legend).
 
-const { parseArgs } = require('node:util')
-const fs = require('node:fs')
 const path = require('node:path')
+
+const { UsageError, parse, abs, writeAtomic, TREE_INPUT_FLAGS, treeOptions } = require('./cli')
 
 const usage = `Usage: prov-native survey [dir|lockfile] [--list FILE] [--json] [--svg FILE] [options]
 
@@ -47,10 +47,6 @@ const COLOR = {
   invalid: '#D55E00'
 }
 const GROUPS = [['all', 'all packages'], ['direct', 'direct'], ['transitive', 'transitive'], ['production', 'production'], ['dev', 'dev']]
-
-function usageError (message) {
-  return Object.assign(new Error(message), { code: 'ERR_PROV_INVALID_ARG' })
-}
 
 const pct = (n, t) => (t ? `${((100 * n) / t).toFixed(1)}%` : '-')
 
@@ -139,68 +135,29 @@ function svg (r, { title } = {}) {
   return out.join('\n') + '\n'
 }
 
+const options = {
+  ...TREE_INPUT_FLAGS,
+  list: { type: 'string' },
+  json: { type: 'boolean' },
+  svg: { type: 'string' }
+}
+
 async function run (argv, io) {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        list: { type: 'string' },
-        json: { type: 'boolean' },
-        svg: { type: 'string' },
-        registry: { type: 'string' },
-        'attestations-registry': { type: 'string' },
-        'trusted-root': { type: 'string' },
-        'npm-keys': { type: 'string' },
-        concurrency: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        offline: { type: 'boolean' },
-        'fetch-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (e) {
-    throw usageError(e.message)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parse(argv, options)
   if (values.help) {
     io.out(usage)
     return 0
   }
-  if (positionals.length > 1) throw usageError('survey takes one directory or lockfile')
-  if (positionals.length && values.list) throw usageError('--list replaces the tree: give one or the other')
-  const num = (k) => {
-    if (values[k] === undefined) return undefined
-    const n = Number(values[k])
-    if (!Number.isFinite(n)) throw usageError(`--${k} must be a number`)
-    return n
-  }
-  const abs = (f) => (f ? path.resolve(f) : undefined)
+  if (positionals.length && values.list) throw new UsageError('--list replaces the tree: give one or the other')
   const { survey } = require('..')
   const result = await survey({
+    ...treeOptions(values, positionals, 'survey'),
     cwd: process.cwd(),
-    lockfile: abs(positionals[0]),
-    list: abs(values.list),
-    registry: values.registry,
-    attestationsRegistry: values['attestations-registry'],
-    trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys']),
-    concurrency: num('concurrency'),
-    cache: !values['no-cache'],
-    cacheDir: abs(values['cache-dir']),
-    offline: !!values.offline,
-    fetchTimeout: num('fetch-timeout')
+    list: abs(values.list)
   })
-  if (values.svg) {
-    const file = path.resolve(values.svg)
-    const tmp = `${file}.${process.pid}.tmp`
-    fs.writeFileSync(tmp, svg(result))
-    fs.renameSync(tmp, file)
-  }
+  if (values.svg) writeAtomic(path.resolve(values.svg), svg(result))
   io.out(values.json ? JSON.stringify(result, null, 2) : table(result))
   return 0
 }
 
-module.exports = { usage, run, svg, table }
+module.exports = { usage, options, run, svg, table }

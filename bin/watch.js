@@ -8,10 +8,11 @@
 // nothing. An outage (429/5xx past the client's retries) leaves that name's state as it was:
 // its events come in a later round.
 
-const { parseArgs } = require('node:util')
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+
+const { UsageError, parse, abs, writeAtomic, TREE_INPUT_FLAGS, treeOptions } = require('./cli')
 
 const usage = `Usage: prov-native watch [dir|lockfile] [--config FILE] [--once] [--interval 5m] [--state FILE] [--json]
                          [--packages a,b] [--webhook URL] [--exec CMD] [--output FILE] [options]
@@ -39,29 +40,12 @@ fails. One event per finding. The first round records what exists (a baseline) a
 Exit codes: 0 done (or no error-level event with --once); 1 error-level events with --once;
 2 usage or configuration error (a state file that does not parse included: it is never replaced).`
 
-function usageError (message) {
-  return Object.assign(new Error(message), { code: 'ERR_PROV_INVALID_ARG' })
-}
-
 function duration (s) {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(s).trim())
-  if (!m) throw usageError(`--interval ${JSON.stringify(s)}: use 30s, 5m, 1h or milliseconds`)
+  if (!m) throw new UsageError(`--interval ${JSON.stringify(s)}: use 30s, 5m, 1h or milliseconds`)
   const ms = Number(m[1]) * { ms: 1, s: 1e3, m: 60e3, h: 3600e3 }[m[2] || 'ms']
-  if (!(ms >= 10)) throw usageError('--interval must be at least 10 ms')
+  if (!(ms >= 10)) throw new UsageError('--interval must be at least 10 ms')
   return ms
-}
-
-// Write `data` to `file` atomically: a temporary file beside it, fsynced, renamed over it.
-function writeAtomic (file, data) {
-  const tmp = `${file}.${process.pid}.tmp`
-  const fd = fs.openSync(tmp, 'w', 0o600)
-  try {
-    fs.writeSync(fd, data)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
 }
 
 function line (e) {
@@ -84,69 +68,46 @@ async function postJson (url, body) {
   throw last
 }
 
+// watch reads no cache only (--offline would never see a new version).
+const { offline: _offline, ...WATCH_TREE_FLAGS } = TREE_INPUT_FLAGS
+const options = {
+  ...WATCH_TREE_FLAGS,
+  config: { type: 'string' },
+  once: { type: 'boolean' },
+  interval: { type: 'string' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  packages: { type: 'string' },
+  output: { type: 'string' },
+  webhook: { type: 'string' },
+  exec: { type: 'string' },
+  rounds: { type: 'string' }
+}
+
 async function run (argv, io) {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        once: { type: 'boolean' },
-        interval: { type: 'string' },
-        state: { type: 'string' },
-        json: { type: 'boolean' },
-        packages: { type: 'string' },
-        output: { type: 'string' },
-        webhook: { type: 'string' },
-        exec: { type: 'string' },
-        rounds: { type: 'string' },
-        registry: { type: 'string' },
-        'attestations-registry': { type: 'string' },
-        'trusted-root': { type: 'string' },
-        'npm-keys': { type: 'string' },
-        concurrency: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        'fetch-timeout': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (e) {
-    throw usageError(e.message)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parse(argv, options)
   if (values.help) {
     io.out(usage)
     return 0
   }
-  if (positionals.length > 1) throw usageError('watch takes one directory or lockfile')
-  const abs = (f) => (f ? path.resolve(f) : undefined)
-  const num = (k) => {
-    if (values[k] === undefined) return undefined
-    const n = Number(values[k])
-    if (!Number.isFinite(n) || n < 1) throw usageError(`--${k} must be a positive number`)
-    return n
+  let rounds = Infinity
+  if (values.once) rounds = 1
+  else if (values.rounds !== undefined) {
+    rounds = Number(values.rounds)
+    if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer')
   }
   const interval = duration(values.interval || '5m')
-  const rounds = values.once ? 1 : num('rounds') ?? Infinity
   const stateFile = path.resolve(values.state || '.prov-native-watch.json')
-  if (values.webhook && !/^https?:\/\//.test(values.webhook)) throw usageError('--webhook must be an http(s) URL')
+  if (values.webhook && !/^https?:\/\//.test(values.webhook)) throw new UsageError('--webhook must be an http(s) URL')
   const packages = values.packages ? values.packages.split(',').map((s) => s.trim()).filter(Boolean) : undefined
-  const options = {
+  const tree = treeOptions(values, positionals, 'watch')
+  const pollOptions = {
+    ...tree,
     cwd: process.cwd(),
-    lockfile: abs(positionals[0]),
     config: abs(values.config),
     stateFile,
     packages,
-    registry: values.registry,
-    attestationsRegistry: values['attestations-registry'],
-    trustedRoot: abs(values['trusted-root']),
-    npmKeys: abs(values['npm-keys']),
-    concurrency: num('concurrency') ?? 8,
-    cache: !values['no-cache'],
-    cacheDir: abs(values['cache-dir']),
-    fetchTimeout: num('fetch-timeout')
+    concurrency: tree.concurrency ?? 8
   }
   const { watchPoll } = require('..')
   let stop = false
@@ -166,8 +127,8 @@ async function run (argv, io) {
         })
         if (stop) break
       }
-      const round = await watchPoll(options)
-      if (round.watched === 0) throw usageError('nothing to watch: no "watch.packages" in the policy file, no direct dependencies in package.json, no --packages')
+      const round = await watchPoll(pollOptions)
+      if (round.watched === 0) throw new UsageError('nothing to watch: no "watch.packages" in the policy file, no direct dependencies in package.json, no --packages')
       // 1. Emit, in order.
       const fd = values.output ? fs.openSync(path.resolve(values.output), 'a') : null
       try {
@@ -199,4 +160,4 @@ async function run (argv, io) {
   return values.once && errorEvents > 0 ? 1 : 0
 }
 
-module.exports = { usage, run, writeAtomic, duration }
+module.exports = { usage, options, run, duration }
