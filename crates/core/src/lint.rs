@@ -413,14 +413,7 @@ fn check(
     ));
     findings.extend(dc);
     notes.extend(dc_notes);
-    policy::apply_exceptions(cfg, &mut findings, now);
-    let (allowed, mut findings): (Vec<Finding>, Vec<Finding>) =
-        findings.into_iter().partition(|f| f.allowed_by.is_some());
-    findings.sort_by(|a, b| {
-        b.level
-            .cmp(&a.level)
-            .then_with(|| (&a.name, &a.version, &a.rule).cmp(&(&b.name, &b.version, &b.rule)))
-    });
+    let (allowed, findings) = policy::settle(cfg, findings, now);
     result.findings = findings;
     result.allowed = allowed;
     notes.push(Note::new(

@@ -534,14 +534,7 @@ pub async fn guard_with(
     findings.extend(adv);
     notes.extend(adv_notes);
 
-    policy::apply_exceptions(&cfg, &mut findings, now);
-    let (allowed, mut findings): (Vec<Finding>, Vec<Finding>) =
-        findings.into_iter().partition(|f| f.allowed_by.is_some());
-    findings.sort_by(|a, b| {
-        b.level
-            .cmp(&a.level)
-            .then_with(|| (&a.name, &a.version, &a.rule).cmp(&(&b.name, &b.version, &b.rule)))
-    });
+    let (allowed, findings) = policy::settle(&cfg, findings, now);
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     let warnings = findings.iter().filter(|f| f.level == Level::Warn).count();
     // 6.

@@ -11,6 +11,24 @@ fn exception_matches(e: &Exception, f: &Finding) -> bool {
     pkg_ok && (e.rules.is_empty() || e.rules.contains(&f.rule))
 }
 
+/// Apply the exceptions and split the findings into (allowed, reported), the reported ones
+/// errors first, then by package and rule: what the guard and the linter both return.
+pub fn settle(
+    cfg: &Config,
+    mut findings: Vec<Finding>,
+    now: jiff::Timestamp,
+) -> (Vec<Finding>, Vec<Finding>) {
+    apply_exceptions(cfg, &mut findings, now);
+    let (allowed, mut reported): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.allowed_by.is_some());
+    reported.sort_by(|a, b| {
+        b.level
+            .cmp(&a.level)
+            .then_with(|| (&a.name, &a.version, &a.rule).cmp(&(&b.name, &b.version, &b.rule)))
+    });
+    (allowed, reported)
+}
+
 /// Apply exceptions: matching findings get `allowed_by` from an exception that has not
 /// expired. Every expired exception adds one `exceptionExpired` finding (whether or not it
 /// still matches a finding; it allows nothing), saying what it would still cover.

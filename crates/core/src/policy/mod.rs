@@ -28,7 +28,7 @@ pub use config::{
     glob, glob_allow, has_visible, parse_date, wildcard, Config, Exception, Level, RuleOptions,
     MAX_NAME_LEN, MAX_POLICY_BYTES,
 };
-pub use exceptions::apply_exceptions;
+pub use exceptions::{apply_exceptions, settle};
 pub use finding::{summarize_notes, Finding, Note};
 pub use history::{
     earlier_versions, first_published, pair_previous, semver_cmp, Earlier, History,
