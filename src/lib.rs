@@ -34,7 +34,14 @@ where
     F: std::future::Future<Output = Outcome> + Send + 'static,
 {
     env.spawn_future_with_callback(
-        async move { Ok(fut.await) },
+        // A panic in the engine is a bug: it rejects with ERR_PROV_INTERNAL and the panic's
+        // message, not with napi's uncoded "Panic in async function".
+        async move {
+            Ok(match tokio::spawn(fut).await {
+                Ok(out) => out,
+                Err(e) => Err(CoreError::Internal(panic_message(e))),
+            })
+        },
         |env, out: Outcome| match out {
             Ok(text) => {
                 let json: Object = env.get_global()?.get_named_property("JSON")?;
@@ -44,6 +51,19 @@ where
             Err(e) => Err(coded(env, &e)),
         },
     )
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("task ended: {e}");
+    }
+    let p = e.into_panic();
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("panicked: {msg}")
 }
 
 fn coded(env: &Env, e: &CoreError) -> Error {

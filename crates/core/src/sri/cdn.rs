@@ -71,8 +71,8 @@ fn package(segs: &[String]) -> Option<(String, String, usize)> {
     } else {
         (first.clone(), 1)
     };
-    // The version follows the last `@` that is not the scope's.
-    let at = name_seg[1..].rfind('@').map(|i| i + 1);
+    // The version follows the last `@` that is not the scope's (not at index 0).
+    let at = name_seg.rfind('@').filter(|&i| i > 0);
     let (name, version) = match at {
         Some(i) => (name_seg[..i].to_string(), name_seg[i + 1..].to_string()),
         None => (name_seg, String::new()),
@@ -227,6 +227,22 @@ mod tests {
             Target::Npm(f) => f,
             t => panic!("{u}: {t:?}"),
         }
+    }
+
+    #[test]
+    fn empty_and_non_ascii_segments_never_panic() {
+        for u in [
+            "https://unpkg.com//x.js",
+            "https://cdn.jsdelivr.net/npm//x.js",
+            "https://unpkg.com/%C3%A9@1.0.0/x.js",
+            "https://cdn.jsdelivr.net/npm/%C3%A9/x.js",
+            "https://unpkg.com/@/x.js",
+            "https://unpkg.com/@@1/x.js",
+        ] {
+            let _ = parse(u);
+        }
+        let f = npm("https://unpkg.com/%C3%A9@1.0.0/x.js");
+        assert_eq!((f.name.as_str(), f.version.as_str()), ("é", "1.0.0"));
     }
 
     #[test]
