@@ -39,7 +39,7 @@ package.json, the lockfile and node_modules untouched and exits 1.
   --dry-run        stop after the guard (exit 0 when no error finding, else 1)
 
 What is guarded:
-  npm   install/i/add/update/ci/install-test (also -g), exec/x
+  npm   install/i/add/update/ci/install-test (also -g), dedupe, audit fix, exec/x
   pnpm  add/install/i/update/up, dlx        (pnpx: pnpm dlx)
   yarn  add/install/up/upgrade (bare yarn), dlx (berry)
   bun   add/a/install/i/update, x           (bunx: bun x)
@@ -63,6 +63,7 @@ const NPM_ADD = new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal',
   'update', 'up', 'upgrade', 'udpate', 'install-test', 'it', 'install-ci-test', 'cit', 'ci', 'clean-install', 'ic', 'install-clean', 'isntall-clean'])
 const NPM_CI = new Set(['ci', 'clean-install', 'ic', 'install-clean', 'isntall-clean', 'install-ci-test', 'cit'])
 const NPM_EXEC = new Set(['exec', 'x'])
+const NPM_DEDUPE = new Set(['dedupe', 'ddp'])
 // npm options that take a value, so that the value is not taken for the command.
 const NPM_VALUE_FLAGS = new Set(['--prefix', '-C', '--loglevel', '--registry', '--userconfig', '--globalconfig', '--cache', '-w', '--workspace', '--tag', '--omit', '--include', '--install-strategy', '--location'])
 
@@ -104,6 +105,10 @@ function classify (manager, args, { yarnBerry = false } = {}) {
     if (i === -1) return { kind: 'pass' }
     const cmd = args[i]
     if (NPM_EXEC.has(cmd)) return runPackages('npm-exec', args.slice(i + 1))
+    // `npm dedupe` and `npm audit fix` rewrite the tree too (audit fix to newer versions):
+    // resolved lockfile-only like an install.
+    const rewrites = NPM_DEDUPE.has(cmd) || (cmd === 'audit' && positionals(args.slice(i + 1), NPM_VALUE_FLAGS)[0] === 'fix')
+    if (rewrites && !isGlobal(args)) return { kind: 'add', resolve: [...args, '--package-lock-only', '--ignore-scripts', '--no-fund'] }
     if (!NPM_ADD.has(cmd)) return { kind: 'pass' }
     if (isGlobal(args)) {
       return { kind: 'add', global: true, npmResolve: positionals(args.slice(i + 1), NPM_VALUE_FLAGS) }
