@@ -158,21 +158,29 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
             .unwrap_or_default()
     };
     let mut g = graph::Graph::new(out.len());
+    let mut edges = graph::RawDeps::new(true);
     for (dir, w) in ws {
         let scope = if dir.is_empty() {
             ""
         } else {
             w.get("name").and_then(Value::as_str).unwrap_or("")
         };
-        for (field, kind) in [
-            ("dependencies", graph::Root::Prod),
-            ("peerDependencies", graph::Root::Prod),
-            ("optionalDependencies", graph::Root::Optional),
-            ("devDependencies", graph::Root::Dev),
+        for (field, kind, dk) in [
+            ("dependencies", graph::Root::Prod, graph::DepKind::Prod),
+            ("peerDependencies", graph::Root::Prod, graph::DepKind::Peer),
+            (
+                "optionalDependencies",
+                graph::Root::Optional,
+                graph::DepKind::Optional,
+            ),
+            ("devDependencies", graph::Root::Dev, graph::DepKind::Dev),
         ] {
             for d in deps(w, field) {
                 if let Some(t) = resolve(scope, &d) {
                     g.root(t, kind);
+                    if dir.is_empty() {
+                        edges.root(t, dk);
+                    }
                 }
             }
         }
@@ -184,15 +192,16 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        for (field, optional) in [
-            ("dependencies", false),
-            ("peerDependencies", false),
-            ("optionalDependencies", true),
+        for (field, optional, dk) in [
+            ("dependencies", false, graph::DepKind::Prod),
+            ("peerDependencies", false, graph::DepKind::Peer),
+            ("optionalDependencies", true, graph::DepKind::Optional),
         ] {
             for d in deps(m, field) {
                 let optional = optional || optional_peers.contains(&d.as_str());
                 if let Some(t) = resolve(key, &d) {
                     g.edge(i, t, optional);
+                    edges.edge(i, t, dk);
                 }
             }
         }
@@ -205,5 +214,6 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         lockfile_version: version.to_string(),
         packages: out,
         workspaces: ws.keys().filter(|k| !k.is_empty()).cloned().collect(),
+        deps: edges,
     })
 }

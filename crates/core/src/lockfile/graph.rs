@@ -5,8 +5,160 @@
 //! 2. Edges are a package's `dependencies` (and peers) and `optionalDependencies`.
 //! 3. One breadth-first walk per mode — everything; `--omit=dev`; `--omit=optional`; both —
 //!    marks what that install contains; the four marks make the mask `dedupe` merges.
+//!
+//! Also the dependency edges every format keeps for the SBOM ([`Dependencies`]): parsers record
+//! them between their entries (indices, never names), and `dedupe` turns those into
+//! [`Node`]s — a package and one of its install locations.
 
 use super::{IN_FULL, IN_NO_OPT, IN_PROD, IN_PROD_NO_OPT};
+
+/// What kind of dependency an edge is: the field of the dependent's manifest it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DepKind {
+    Prod,
+    Optional,
+    Peer,
+    /// Only the root project's (and workspace projects') `devDependencies` are installed.
+    Dev,
+}
+
+impl DepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepKind::Prod => "prod",
+            DepKind::Optional => "optional",
+            DepKind::Peer => "peer",
+            DepKind::Dev => "dev",
+        }
+    }
+}
+
+/// One install location: `packages[package].paths[path]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Node {
+    pub package: u32,
+    pub path: u32,
+}
+
+/// The dependency graph between install locations, each edge resolved to the entry the
+/// package manager installs for it (npm and node_modules: Node's lookup from the dependent's
+/// directory upwards; pnpm: the snapshot key with its peer suffix; yarn: descriptor →
+/// resolution; bun: its own lookup over the `packages` keys). Indices only: 20 bytes an edge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    /// The format's edges were read (false: no graph, e.g. a tree built from a list).
+    pub recorded: bool,
+    /// The root project's direct dependencies, when the lockfile records them (npm v2/v3,
+    /// pnpm, yarn berry, bun, node_modules with a package.json); npm v1 and yarn classic do
+    /// not, and a caller resolves the manifest's through [`super::Lockfile::direct`].
+    pub roots: Option<Vec<(Node, DepKind)>>,
+    /// Sorted by source, target; one edge per pair (the first kind in [`DepKind`] order).
+    pub edges: Vec<(Node, Node, DepKind)>,
+}
+
+impl Dependencies {
+    /// The edges out of `from` (a slice of the sorted list).
+    pub fn of(&self, from: Node) -> &[(Node, Node, DepKind)] {
+        let lo = self.edges.partition_point(|e| e.0 < from);
+        let hi = self.edges.partition_point(|e| e.0 <= from);
+        self.edges.get(lo..hi).unwrap_or_default()
+    }
+}
+
+/// What a parser records, between its own entries (indices into its `packages`, each entry
+/// with one path, before `dedupe`).
+#[derive(Debug, Default)]
+pub(super) struct RawDeps {
+    pub recorded: bool,
+    pub roots: Option<Vec<(u32, DepKind)>>,
+    pub edges: Vec<(u32, u32, DepKind)>,
+}
+
+impl RawDeps {
+    pub(super) fn new(with_roots: bool) -> Self {
+        Self {
+            recorded: true,
+            roots: with_roots.then(Vec::new),
+            edges: Vec::new(),
+        }
+    }
+
+    pub(super) fn edge(&mut self, from: usize, to: usize, kind: DepKind) {
+        if from != to {
+            self.edges.push((from as u32, to as u32, kind));
+        }
+    }
+
+    pub(super) fn root(&mut self, to: usize, kind: DepKind) {
+        if let Some(r) = &mut self.roots {
+            r.push((to as u32, kind));
+        }
+    }
+
+    /// Into [`Dependencies`] through `map` (entry index → node); dropped when out of range.
+    pub(super) fn resolve(self, map: &[Node]) -> Dependencies {
+        let at = |i: u32| {
+            map.get(i as usize)
+                .copied()
+                .filter(|n| n.package != u32::MAX)
+        };
+        let mut edges: Vec<(Node, Node, DepKind)> = self
+            .edges
+            .into_iter()
+            .filter_map(|(f, t, k)| Some((at(f)?, at(t)?, k)))
+            .filter(|(f, t, _)| f != t)
+            .collect();
+        edges.sort();
+        edges.dedup_by(|b, a| a.0 == b.0 && a.1 == b.1);
+        edges.shrink_to_fit();
+        let roots = self.roots.map(|r| {
+            let mut r: Vec<(Node, DepKind)> = r
+                .into_iter()
+                .filter_map(|(t, k)| Some((at(t)?, k)))
+                .collect();
+            r.sort();
+            r.dedup_by(|b, a| a.0 == b.0);
+            r
+        });
+        Dependencies {
+            recorded: self.recorded,
+            roots,
+            edges,
+        }
+    }
+}
+
+/// Node's module lookup: `dep` from the package at `from` (`node_modules/a/node_modules/b`,
+/// `""` for the root, a workspace directory), trying `<dir>/node_modules/<dep>` from `from`
+/// upwards; `lookup` maps an install path to an entry.
+pub(super) fn node_resolve(
+    from: &str,
+    dep: &str,
+    mut lookup: impl FnMut(&str) -> Option<usize>,
+) -> Option<usize> {
+    let mut base = from;
+    let mut cand = String::with_capacity(from.len() + dep.len() + 14);
+    loop {
+        cand.clear();
+        if !base.is_empty() {
+            cand.push_str(base);
+            cand.push('/');
+        }
+        cand.push_str("node_modules/");
+        cand.push_str(dep);
+        if let Some(i) = lookup(&cand) {
+            return Some(i);
+        }
+        if base.is_empty() {
+            return None;
+        }
+        // Up one package: `x/node_modules/a` → `x`; `node_modules/a` or a workspace → root.
+        base = match base.rfind("/node_modules/") {
+            Some(i) => &base[..i],
+            None => "",
+        };
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Root {

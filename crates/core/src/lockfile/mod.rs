@@ -44,6 +44,8 @@ mod yaml;
 mod yarn_berry;
 mod yarn_classic;
 
+pub use graph::{DepKind, Dependencies, Node};
+
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -192,6 +194,43 @@ pub struct Lockfile {
     /// Workspace project directories, relative to the lockfile (the root is not listed; yarn
     /// classic lockfiles do not record workspaces).
     pub workspaces: Vec<String>,
+    /// The dependency edges between install locations (not serialised: indices into
+    /// `packages`).
+    #[serde(skip)]
+    pub dependencies: Dependencies,
+}
+
+impl Lockfile {
+    /// The install location the root project's dependency `name` (at manifest range `range`)
+    /// resolves to, for lockfiles that do not record the root's dependencies: npm v1 and
+    /// node_modules trees by Node's lookup (`node_modules/<name>`), yarn classic and berry by
+    /// the descriptor `name@range` (berry also `name@npm:range`) in an entry's key.
+    pub fn direct(&self, name: &str, range: &str) -> Option<Node> {
+        let yarn = matches!(self.format, Format::YarnClassic | Format::YarnBerry);
+        let want = [
+            format!("node_modules/{name}"),
+            format!("{name}@{range}"),
+            format!("{name}@npm:{range}"),
+        ];
+        for (i, p) in self.packages.iter().enumerate() {
+            for (j, path) in p.paths.iter().enumerate() {
+                let hit = if yarn {
+                    path.split(',')
+                        .map(|d| d.trim().trim_matches('"'))
+                        .any(|d| d == want[1] || d == want[2])
+                } else {
+                    *path == want[0]
+                };
+                if hit {
+                    return Some(Node {
+                        package: i as u32,
+                        path: j as u32,
+                    });
+                }
+            }
+        }
+        None
+    }
 }
 
 /// What a format parser hands back before merging.
@@ -200,6 +239,7 @@ struct Parsed {
     lockfile_version: String,
     packages: Vec<LockedPackage>,
     workspaces: Vec<String>,
+    deps: graph::RawDeps,
 }
 
 /// The lockfile in `dir`, by npm's precedence (`npm-shrinkwrap.json`, `package-lock.json`), then
@@ -279,12 +319,14 @@ fn parse_named(file_name: &str, what: &str, text: &str) -> Result<Lockfile> {
         }
         Kind::Bun => bun::parse(text, what)?,
     };
+    let (packages, map) = dedupe_mapped(p.packages);
     Ok(Lockfile {
         format: p.format,
         lockfile_version: p.lockfile_version,
         path: PathBuf::from(file_name),
-        packages: dedupe(p.packages),
+        packages,
         workspaces: p.workspaces,
+        dependencies: p.deps.resolve(&map),
     })
 }
 
@@ -354,13 +396,15 @@ fn check_entries(n: usize, what: &str) -> Result<()> {
 
 /// Read `dir/node_modules` when there is no lockfile.
 pub fn walk_node_modules(dir: &Path) -> Result<Lockfile> {
-    let packages = node_modules::walk(dir)?;
+    let (packages, deps) = node_modules::walk(dir)?;
+    let (packages, map) = dedupe_mapped(packages);
     Ok(Lockfile {
         format: Format::NodeModules,
         lockfile_version: String::new(),
         path: dir.join("node_modules"),
-        packages: dedupe(packages),
+        packages,
         workspaces: Vec::new(),
+        dependencies: deps.resolve(&map),
     })
 }
 
@@ -418,11 +462,25 @@ fn same_artifact(a: &LockedPackage, b: &LockedPackage) -> bool {
 ///
 /// Positions are sorted (stably: first-seen order within a key), not packages moved through
 /// a map keyed by copies of their names: a lockfile can hold a million entries.
-fn dedupe(mut pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
-    type Group = (LockedPackage, u8);
+#[cfg(test)]
+fn dedupe(pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
+    dedupe_mapped(pkgs).0
+}
+
+/// [`dedupe`], and where each input entry's (first) path ended up.
+fn dedupe_mapped(mut pkgs: Vec<LockedPackage>) -> (Vec<LockedPackage>, Vec<Node>) {
+    /// A merged package, its mask, and the input entry each of its paths came from.
+    type Group = (LockedPackage, u8, Vec<u32>);
     fn key(p: &LockedPackage) -> (&str, &str, &Source) {
         (&p.name, &p.version, &p.source)
     }
+    let mut map = vec![
+        Node {
+            package: u32::MAX,
+            path: 0
+        };
+        pkgs.len()
+    ];
     let mut order: Vec<usize> = (0..pkgs.len()).collect();
     order.sort_by(|&a, &b| match (pkgs.get(a), pkgs.get(b)) {
         (Some(x), Some(y)) => key(x).cmp(&key(y)),
@@ -448,12 +506,14 @@ fn dedupe(mut pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
             };
             let p = std::mem::replace(slot, LockedPackage::new("", "", Source::Registry));
             let m = mask_of(&p);
-            let Some((e, em)) = groups.iter_mut().find(|(e, _)| same_artifact(e, &p)) else {
-                groups.push((p, m));
+            let from = vec![i as u32; p.paths.len()];
+            let Some((e, em, ef)) = groups.iter_mut().find(|(e, _, _)| same_artifact(e, &p)) else {
+                groups.push((p, m, from));
                 continue;
             };
             *em |= m;
             e.paths.extend(p.paths);
+            ef.extend(from);
             e.bundled &= p.bundled;
             e.checksum = e.checksum.take().or(p.checksum);
             e.resolved = e.resolved.take().or(p.resolved);
@@ -464,18 +524,46 @@ fn dedupe(mut pkgs: Vec<LockedPackage>) -> Vec<LockedPackage> {
             };
         }
         start = end;
-        for (mut p, m) in groups {
+        for (mut p, m, from) in groups {
             set_flags(&mut p, m);
+            let package = out.len() as u32;
             // Paths in first-seen order, each once (linear: a hostile lockfile may repeat one
-            // name@version a million times).
+            // name@version a million times); an entry whose path repeats maps to the first.
+            let mut at = Vec::with_capacity(p.paths.len());
+            let mut keep = vec![true; p.paths.len()];
             if p.paths.len() > 1 {
-                let mut seen = std::collections::HashSet::with_capacity(p.paths.len());
-                p.paths.retain(|x| seen.insert(x.clone()));
+                let mut seen: std::collections::HashMap<&str, u32> =
+                    std::collections::HashMap::with_capacity(p.paths.len());
+                let mut next = 0u32;
+                for (k, x) in p.paths.iter().enumerate() {
+                    match seen.get(x.as_str()) {
+                        Some(&j) => {
+                            at.push(j);
+                            keep[k] = false;
+                        }
+                        None => {
+                            seen.insert(x, next);
+                            at.push(next);
+                            next += 1;
+                        }
+                    }
+                }
+            } else {
+                at.extend(0..p.paths.len() as u32);
+            }
+            let mut k = keep.iter();
+            p.paths.retain(|_| k.next().copied().unwrap_or(true));
+            for (f, path) in from.iter().zip(at) {
+                if let Some(slot) = map.get_mut(*f as usize) {
+                    if slot.package == u32::MAX {
+                        *slot = Node { package, path };
+                    }
+                }
             }
             out.push(p);
         }
     }
-    out
+    (out, map)
 }
 
 /// Split `name@range` (scoped names keep their leading `@`).

@@ -15,6 +15,7 @@
 //! v1 walks the nested `dependencies` tree, where `version` may hold an alias
 //! (`npm:real@1.0.0`), a git URL, a `file:` path or a tarball URL.
 
+use super::graph::{node_resolve, DepKind, RawDeps};
 use super::{
     check_entries, is_version, last_name, registry_tarball_version, source_of, Format,
     LockedPackage, Parsed, Source,
@@ -67,7 +68,7 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
             ))
         }
     };
-    let (packages, workspaces) = match doc.packages {
+    let (packages, workspaces, deps) = match doc.packages {
         Some(p) if version >= 2 => {
             let p: Packages = serde_json::from_str(p.get()).map_err(|e| Error::json(what, e))?;
             v2(p, what)?
@@ -77,14 +78,30 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         }
         _ => {
             let mut out = Vec::new();
+            let mut deps = RawDeps::new(false);
             if let Some(d) = doc.dependencies {
                 let d: Value = serde_json::from_str(d.get()).map_err(|e| Error::json(what, e))?;
                 let d = d
                     .as_object()
                     .ok_or_else(|| Error::json(what, "\"dependencies\" is not an object"))?;
-                v1(d, "node_modules", &mut out, 0, what)?;
+                let mut requires = Vec::new();
+                v1(d, "node_modules", &mut out, &mut requires, 0, what)?;
+                // `requires` names resolved as Node does from the dependent's directory.
+                let index: std::collections::HashMap<&str, usize> = out
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| Some((p.paths.first()?.as_str(), i)))
+                    .collect();
+                for (from, name) in requires {
+                    let Some(key) = out.get(from).and_then(|p| p.paths.first()) else {
+                        continue;
+                    };
+                    if let Some(t) = node_resolve(key, name, |k| index.get(k).copied()) {
+                        deps.edge(from, t, DepKind::Prod);
+                    }
+                }
             }
-            (out, Vec::new())
+            (out, Vec::new(), deps)
         }
     };
     Ok(Parsed {
@@ -92,6 +109,7 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         lockfile_version: version.to_string(),
         packages,
         workspaces,
+        deps,
     })
 }
 
@@ -135,6 +153,69 @@ struct Entry<'a> {
     in_bundle: bool,
     has_install_script: Option<bool>,
     workspaces: Option<Value>,
+    /// The names in `dependencies`, `optionalDependencies`, `peerDependencies` and
+    /// `devDependencies`, borrowed from the text where they have no escapes.
+    deps: Vec<(Cow<'a, str>, DepKind)>,
+}
+
+/// The keys of a dependency map (anything but an object: none).
+struct Keys<'a>(Vec<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Keys<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Keys<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a dependency map")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = a.next_key::<Loose>()? {
+                    a.next_value::<IgnoredAny>()?;
+                    if let Loose::Str(k) = k {
+                        v.push(k);
+                    }
+                }
+                Ok(Keys(v))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                _: &'de str,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(Keys(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl<'a> Entry<'a> {
@@ -260,6 +341,21 @@ impl<'de> Deserialize<'de> for Entry<'de> {
                             e.has_install_script = a.next_value::<Loose>()?.bool()
                         }
                         "workspaces" => e.workspaces = Some(a.next_value::<Value>()?),
+                        "dependencies"
+                        | "optionalDependencies"
+                        | "peerDependencies"
+                        | "devDependencies" => {
+                            let kind = match k.as_ref() {
+                                "dependencies" => DepKind::Prod,
+                                "optionalDependencies" => DepKind::Optional,
+                                "peerDependencies" => DepKind::Peer,
+                                _ => DepKind::Dev,
+                            };
+                            // A repeated field: the last one counts.
+                            e.deps.retain(|(_, k)| *k != kind);
+                            let keys = a.next_value::<Keys>()?.0;
+                            e.deps.extend(keys.into_iter().map(|n| (n, kind)));
+                        }
                         _ => {
                             a.next_value::<IgnoredAny>()?;
                         }
@@ -348,7 +444,7 @@ impl<'de> Deserialize<'de> for Packages<'de> {
     }
 }
 
-fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>)> {
+fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>, RawDeps)> {
     let packages = packages.0;
     check_entries(packages.len(), what)?;
     let get = |key: &str| -> Option<&Entry> {
@@ -379,10 +475,17 @@ fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>
         .collect();
     let mut out = Vec::with_capacity(packages.len());
     let mut workspaces = Vec::new();
-    for (key, e) in &packages {
+    // The entry each `packages` key became (u32::MAX: none) and, for links, the key whose
+    // dependencies it has.
+    let mut entry_of = vec![u32::MAX; packages.len()];
+    let mut links: Vec<(u32, &str)> = Vec::new();
+    for (ki, (key, e)) in packages.iter().enumerate() {
         let key: &str = key;
         if key.is_empty() {
             continue;
+        }
+        if let Some(slot) = entry_of.get_mut(ki) {
+            *slot = out.len() as u32;
         }
         if !e.object {
             return Err(Error::json(
@@ -435,6 +538,7 @@ fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>
             }
             flags(&mut p, e);
             p.paths.push(key.to_string());
+            links.push((out.len() as u32, target));
             out.push(p);
             continue;
         }
@@ -465,7 +569,62 @@ fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>
         p.paths.push(key.to_string());
         out.push(p);
     }
-    Ok((out, workspaces))
+    // Keys that became no entry (workspaces, skipped links) are not nodes.
+    for (ki, (key, _)) in packages.iter().enumerate() {
+        if let Some(slot) = entry_of.get_mut(ki) {
+            if *slot as usize >= out.len()
+                || out[*slot as usize].paths.first().map(String::as_str) != Some(key.as_ref())
+            {
+                *slot = u32::MAX;
+            }
+        }
+    }
+    // The edges: each dependency name resolved as Node does from the dependent's directory
+    // (a link's dependencies are its target's, resolved from the target).
+    let mut deps = RawDeps::new(true);
+    let lookup = |k: &str| -> Option<usize> {
+        let i = packages.binary_search_by(|(x, _)| x.as_ref().cmp(k)).ok()?;
+        entry_of
+            .get(i)
+            .filter(|&&e| e != u32::MAX)
+            .map(|&e| e as usize)
+    };
+    let mut link_of: Vec<(u32, usize)> = Vec::with_capacity(links.len());
+    for (from, target) in &links {
+        if let Ok(i) = packages.binary_search_by(|(x, _)| x.as_ref().cmp(target)) {
+            link_of.push((*from, i));
+        }
+    }
+    let sources = packages
+        .iter()
+        .enumerate()
+        .filter_map(|(ki, _)| {
+            let from = *entry_of.get(ki)?;
+            (from != u32::MAX).then_some((from, ki))
+        })
+        .chain(link_of.iter().copied());
+    for (from, ki) in sources {
+        let Some((key, e)) = packages.get(ki) else {
+            continue;
+        };
+        for (name, kind) in &e.deps {
+            // Only a project's own devDependencies are installed.
+            if *kind == DepKind::Dev && key.contains("node_modules/") {
+                continue;
+            }
+            if let Some(t) = node_resolve(key, name, lookup) {
+                deps.edge(from as usize, t, *kind);
+            }
+        }
+    }
+    if let Some(root) = get("") {
+        for (name, kind) in &root.deps {
+            if let Some(t) = node_resolve("", name, lookup) {
+                deps.root(t, *kind);
+            }
+        }
+    }
+    Ok((out, workspaces, deps))
 }
 
 fn flags(p: &mut LockedPackage, e: &Entry) {
@@ -474,10 +633,11 @@ fn flags(p: &mut LockedPackage, e: &Entry) {
     p.dev_optional = e.dev_optional;
 }
 
-fn v1(
-    deps: &Map<String, Value>,
+fn v1<'a>(
+    deps: &'a Map<String, Value>,
     prefix: &str,
     out: &mut Vec<LockedPackage>,
+    requires: &mut Vec<(usize, &'a str)>,
     depth: usize,
     what: &str,
 ) -> Result<()> {
@@ -544,6 +704,9 @@ fn v1(
         p.optional = flag(e, "optional");
         p.bundled = flag(e, "bundled");
         p.paths.push(path.clone());
+        if let Some(Value::Object(r)) = e.get("requires") {
+            requires.extend(r.keys().map(|k| (out.len(), k.as_str())));
+        }
         out.push(p);
         if let Some(nested) = e.get("dependencies") {
             let nested = nested.as_object().ok_or_else(|| {
@@ -553,6 +716,7 @@ fn v1(
                 nested,
                 &format!("{path}/node_modules"),
                 out,
+                requires,
                 depth + 1,
                 what,
             )?;

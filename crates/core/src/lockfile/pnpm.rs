@@ -192,6 +192,7 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
 
     // 3. The graph: flags and aliases.
     let mut g = graph::Graph::new(nodes.len());
+    let mut deps = graph::RawDeps::new(true);
     let mut aliases: Vec<Option<String>> = vec![None; nodes.len()];
     let mut note = |dep: &str, t: usize, out: &[LockedPackage]| {
         if let Some(p) = out.get(t) {
@@ -200,11 +201,15 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
             }
         }
     };
-    for (_, imp) in &importers {
-        for (field, kind) in [
-            ("dependencies", graph::Root::Prod),
-            ("optionalDependencies", graph::Root::Optional),
-            ("devDependencies", graph::Root::Dev),
+    for (dir, imp) in &importers {
+        for (field, kind, dk) in [
+            ("dependencies", graph::Root::Prod, graph::DepKind::Prod),
+            (
+                "optionalDependencies",
+                graph::Root::Optional,
+                graph::DepKind::Optional,
+            ),
+            ("devDependencies", graph::Root::Dev, graph::DepKind::Dev),
         ] {
             for (dep, v) in obj(imp, field, what)?.into_iter().flatten() {
                 let r = match v {
@@ -213,6 +218,9 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
                 };
                 if let Some(t) = r.and_then(|r| resolve(dep, &r)) {
                     g.root(t, kind);
+                    if *dir == "." {
+                        deps.root(t, dk);
+                    }
                     note(dep, t, &out);
                 }
             }
@@ -220,9 +228,15 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
     }
     for (i, (_, _, _, snap)) in nodes.iter().enumerate() {
         for (field, optional) in [("dependencies", false), ("optionalDependencies", true)] {
+            let kind = if optional {
+                graph::DepKind::Optional
+            } else {
+                graph::DepKind::Prod
+            };
             for (dep, v) in obj(snap, field, what)?.into_iter().flatten() {
                 if let Some(t) = text_of(v).and_then(|r| resolve(dep, &r)) {
                     g.edge(i, t, optional);
+                    deps.edge(i, t, kind);
                     note(dep, t, &out);
                 }
             }
@@ -243,6 +257,7 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         lockfile_version: lv,
         packages: out,
         workspaces,
+        deps,
     })
 }
 

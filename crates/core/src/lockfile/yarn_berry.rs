@@ -70,6 +70,10 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
     }
     let mut out = Vec::new();
     let mut workspaces = Vec::new();
+    // Each entry's value (for its dependencies) and the root workspace's.
+    let mut entries: Vec<&Value> = Vec::new();
+    let mut root: Option<&Value> = None;
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (key, e) in map {
         if key == "__metadata" {
             continue;
@@ -102,6 +106,8 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         } else if let Some(ws) = reference.strip_prefix("workspace:") {
             if ws != "." {
                 workspaces.push(ws.to_string());
+            } else {
+                root = Some(e);
             }
             continue;
         } else if let Some(inner) = reference.strip_prefix("patch:") {
@@ -131,13 +137,62 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         p.checksum = checksum;
         p.resolved = Some(resolved);
         p.paths.push(key.clone());
+        for d in key.split(',') {
+            index.entry(d.trim()).or_insert(out.len());
+        }
+        entries.push(e);
         out.push(p);
+    }
+    // The edges: a dependency `name: range` is the entry whose key lists `name@range` (yarn
+    // writes registry ranges as `npm:range` in both places). Optional dependencies are in
+    // `dependencies`, marked in `dependenciesMeta`; peer dependencies are ranges the parent
+    // satisfies, not entries, and are not edges here.
+    let mut deps = super::graph::RawDeps::new(true);
+    let mut want = String::new();
+    let mut resolve = |e: &Value, add: &mut dyn FnMut(usize, super::graph::DepKind)| {
+        let Some(Value::Object(ds)) = e.get("dependencies") else {
+            return;
+        };
+        for (n, r) in ds {
+            let Some(r) = text_of(r) else { continue };
+            let optional = e
+                .get("dependenciesMeta")
+                .and_then(|m| m.get(n))
+                .and_then(|m| m.get("optional"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let kind = if optional {
+                super::graph::DepKind::Optional
+            } else {
+                super::graph::DepKind::Prod
+            };
+            want.clear();
+            want.push_str(n);
+            want.push('@');
+            want.push_str(&r);
+            let hit = index.get(want.as_str()).copied().or_else(|| {
+                want.truncate(n.len() + 1);
+                want.push_str("npm:");
+                want.push_str(&r);
+                index.get(want.as_str()).copied()
+            });
+            if let Some(t) = hit {
+                add(t, kind);
+            }
+        }
+    };
+    for (i, e) in entries.iter().enumerate() {
+        resolve(e, &mut |t, k| deps.edge(i, t, k));
+    }
+    if let Some(r) = root {
+        resolve(r, &mut |t, k| deps.root(t, k));
     }
     Ok(Parsed {
         format: Format::YarnBerry,
         lockfile_version: version,
         packages: out,
         workspaces,
+        deps,
     })
 }
 

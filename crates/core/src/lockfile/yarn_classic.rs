@@ -344,11 +344,43 @@ pub(super) fn parse(text: &str, what: &str) -> Result<Parsed> {
         p.paths.push(header);
         out.push(p);
     }
+    // The edges: a dependency `name range` is the entry whose key lists `name@range`.
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, (keys, _)) in items.iter().enumerate() {
+        for k in keys {
+            index.entry(k.as_str()).or_insert(i);
+        }
+    }
+    let mut deps = super::graph::RawDeps::new(false);
+    let mut want = String::new();
+    for (i, (_, node)) in items.iter().enumerate() {
+        for (field, kind) in [
+            ("dependencies", super::graph::DepKind::Prod),
+            ("optionalDependencies", super::graph::DepKind::Optional),
+        ] {
+            let Some(Node::Block(ds)) = node.get(field) else {
+                continue;
+            };
+            for (names, range) in ds {
+                let Node::Scalar(range) = range else { continue };
+                for n in names {
+                    want.clear();
+                    want.push_str(n);
+                    want.push('@');
+                    want.push_str(range);
+                    if let Some(&t) = index.get(want.as_str()) {
+                        deps.edge(i, t, kind);
+                    }
+                }
+            }
+        }
+    }
     Ok(Parsed {
         format: Format::YarnClassic,
         lockfile_version: "1".into(),
         packages: out,
         workspaces: Vec::new(),
+        deps,
     })
 }
 

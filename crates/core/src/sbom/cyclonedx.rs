@@ -93,15 +93,14 @@ pub fn render(bom: &Bom, opts: &Options) -> Value {
     }
     let mut deps: Vec<Value> = Vec::new();
     if bom.graph_complete {
-        let mut refs: Vec<&str> = vec![root_ref.as_str()];
-        refs.extend(bom.components.iter().map(|c| c.bom_ref.as_str()));
-        for r in refs {
-            let on: Vec<&str> = bom
-                .edges
-                .get(r)
-                .map(|v| v.iter().map(|(t, _)| t.as_str()).collect())
-                .unwrap_or_default();
-            deps.push(json!({ "ref": r, "dependsOn": on }));
+        let on = |v: &[(usize, &str)]| -> Vec<&str> {
+            v.iter()
+                .filter_map(|(t, _)| Some(bom.components.get(*t)?.bom_ref.as_str()))
+                .collect()
+        };
+        deps.push(json!({ "ref": root_ref, "dependsOn": on(&bom.root_edges) }));
+        for (c, v) in bom.components.iter().zip(&bom.edges) {
+            deps.push(json!({ "ref": c.bom_ref, "dependsOn": on(v) }));
         }
     }
     let mut metadata = json!({
@@ -114,7 +113,7 @@ pub fn render(bom: &Bom, opts: &Options) -> Value {
         "properties": [
             prop("prov-native:lockfile", &bom.lock.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()),
             prop("prov-native:lockfile-format", &bom.lock.format.to_string()),
-            prop("prov-native:dependency-graph", if bom.graph_complete { "complete" } else { "not-recorded: this lockfile format's edges are not read; components only" }),
+            prop("prov-native:dependency-graph", if bom.graph_complete { "complete" } else { "not-recorded: this tree has no dependency edges; components only" }),
             prop("prov-native:evidence", if bom.components.iter().any(|c| c.evidence.is_some()) { "audit" } else { "none: no audit ran" }),
         ],
     });

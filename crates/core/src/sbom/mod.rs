@@ -6,9 +6,12 @@
 //! 2. One component per installed location (`name@version|path` bom-refs, so a version
 //!    installed twice is two components that do not collide), with its purl, the lockfile's
 //!    integrity as hashes, its `resolved` URL as the distribution reference, its licence (npm
-//!    lockfiles record it) and its dependency edges (npm v2/v3 lockfiles: resolved as Node
-//!    does, from the dependent's directory upwards; other formats: not recorded, and the BOM
-//!    says so in `prov-native:dependency-graph`).
+//!    lockfiles record it) and its dependency edges, from the lockfile model's graph
+//!    ([`crate::lockfile::Dependencies`]: every format, each edge resolved to the install
+//!    location the package manager uses). The root's edges are the lockfile's record of the
+//!    root project's dependencies, else the manifest's dependencies resolved through
+//!    [`Lockfile::direct`] (npm v1, yarn classic); their kind (prod, optional, peer, dev) is
+//!    the manifest field that names them.
 //! 3. Evidence: when an audit result is given (the caller runs it, from the cache when it
 //!    already ran), each registry component gets its verdict, the state of every check, the
 //!    source repository and commit, the build run, the builder and the attestation URL — as
@@ -22,10 +25,10 @@ pub mod spdx;
 
 use crate::audit::AuditResult;
 use crate::error::{Error, Result};
-use crate::lockfile::{LockedPackage, Lockfile, Source};
+use crate::lockfile::{DepKind, LockedPackage, Lockfile, Node, Source};
 use crate::report::{CheckState, Report};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,10 @@ pub struct Root {
     pub version: String,
     pub license: Option<String>,
     pub repository: Option<String>,
+    /// The manifest's direct dependencies: name, range, kind (a name in two fields counts
+    /// once, by the first of dependencies, optionalDependencies, peerDependencies,
+    /// devDependencies).
+    pub direct: Vec<(String, String, DepKind)>,
 }
 
 impl Root {
@@ -75,11 +82,28 @@ impl Root {
             Value::Object(o) => o.get("url").and_then(Value::as_str).map(str::to_string),
             _ => None,
         });
+        let mut direct: Vec<(String, String, DepKind)> = Vec::new();
+        for (field, kind) in [
+            ("dependencies", DepKind::Prod),
+            ("optionalDependencies", DepKind::Optional),
+            ("peerDependencies", DepKind::Peer),
+            ("devDependencies", DepKind::Dev),
+        ] {
+            let Some(Value::Object(d)) = m.and_then(|m| m.get(field)) else {
+                continue;
+            };
+            for (n, r) in d {
+                if !direct.iter().any(|(x, _, _)| x == n) {
+                    direct.push((n.clone(), r.as_str().unwrap_or("").to_string(), kind));
+                }
+            }
+        }
         Root {
             name: s("name").unwrap_or_else(|| fallback_name.to_string()),
             version: s("version").unwrap_or_else(|| "0.0.0".into()),
             license: s("license"),
             repository,
+            direct,
         }
     }
 
@@ -229,8 +253,12 @@ pub struct Bom<'a> {
     pub root: Root,
     pub lock: &'a Lockfile,
     pub components: Vec<Component<'a>>,
-    /// bom-ref → bom-refs it depends on, with the edge kind (`prod`, `dev`, `optional`, `peer`).
-    pub edges: BTreeMap<String, Vec<(String, &'static str)>>,
+    /// What the root depends on: component indices with the edge kind (`prod`, `dev`,
+    /// `optional`, `peer`), sorted by bom-ref.
+    pub root_edges: Vec<(usize, &'static str)>,
+    /// Per component (same index), what it depends on, likewise.
+    pub edges: Vec<Vec<(usize, &'static str)>>,
+    /// The lockfile model has the graph (false: components only, e.g. a tree from a list).
     pub graph_complete: bool,
 }
 
@@ -266,34 +294,6 @@ fn npm_packages(text: &str) -> Option<serde_json::Map<String, Value>> {
     match v.get("packages")? {
         Value::Object(m) => Some(m.clone()),
         _ => None,
-    }
-}
-
-/// Node's resolution from `from` (a `node_modules/…` path, `""` for the root).
-fn resolve<'m>(pkgs: &'m serde_json::Map<String, Value>, from: &str, dep: &str) -> Option<&'m str> {
-    let mut base = from.to_string();
-    loop {
-        let cand = if base.is_empty() {
-            format!("node_modules/{dep}")
-        } else {
-            format!("{base}/node_modules/{dep}")
-        };
-        if let Some((k, _)) = pkgs.get_key_value(&cand) {
-            return Some(k.as_str());
-        }
-        if base.is_empty() {
-            return None;
-        }
-        base = match base.rfind("/node_modules/") {
-            Some(i) => base[..i].to_string(),
-            None => match base.find("node_modules/") {
-                Some(0) => String::new(),
-                _ => {
-                    // A workspace directory (`packages/a`): its parent is the root.
-                    String::new()
-                }
-            },
-        };
     }
 }
 
@@ -373,49 +373,64 @@ pub fn build<'a>(
             });
         }
     }
-    // Edges (npm v2/v3).
-    let mut edges: BTreeMap<String, Vec<(String, &'static str)>> = BTreeMap::new();
-    let root_ref = root.bom_ref();
-    let graph_complete = npm.is_some();
-    if let Some(m) = &npm {
-        let by_path: HashMap<&str, &str> = components
-            .iter()
-            .filter(|c| !c.path.is_empty())
-            .map(|c| (c.path.as_str(), c.bom_ref.as_str()))
-            .collect();
-        let mut froms: Vec<(&str, String)> = vec![("", root_ref.clone())];
-        froms.extend(by_path.iter().map(|(p, r)| (*p, r.to_string())));
-        for (from, from_ref) in froms {
-            let Some(entry) = m.get(from) else { continue };
-            let mut out: Vec<(String, &'static str)> = Vec::new();
-            for (field, kind) in [
-                ("dependencies", "prod"),
-                ("optionalDependencies", "optional"),
-                ("peerDependencies", "peer"),
-                ("devDependencies", "dev"),
-            ] {
-                if kind == "dev" && !from.is_empty() {
-                    continue; // only the root's dev dependencies are installed
-                }
-                let Some(Value::Object(deps)) = entry.get(field) else {
-                    continue;
-                };
-                for dep in deps.keys() {
-                    if let Some(to) = resolve(m, from, dep).and_then(|k| by_path.get(k)) {
-                        if !out.iter().any(|(r, _)| r == to) {
-                            out.push((to.to_string(), kind));
-                        }
-                    }
-                }
-            }
-            out.sort();
-            edges.insert(from_ref, out);
+    // Edges: the lockfile's graph, from install locations to component indices.
+    let mut first = Vec::with_capacity(lock.packages.len());
+    let mut n = 0usize;
+    for p in &lock.packages {
+        first.push(n);
+        n += p.paths.len().max(1);
+    }
+    let comp = |node: Node| -> Option<usize> {
+        let i = first.get(node.package as usize)? + node.path as usize;
+        (i < components.len()).then_some(i)
+    };
+    let deps = &lock.dependencies;
+    let graph_complete = deps.recorded;
+    let by_ref = |v: &mut Vec<(usize, &'static str)>| {
+        v.sort_by(|a, b| components[a.0].bom_ref.cmp(&components[b.0].bom_ref));
+        v.dedup_by(|b, a| a.0 == b.0);
+    };
+    let mut edges: Vec<Vec<(usize, &'static str)>> = vec![Vec::new(); components.len()];
+    for (from, to, kind) in &deps.edges {
+        if let (Some(f), Some(t)) = (comp(*from), comp(*to)) {
+            edges[f].push((t, kind.as_str()));
         }
     }
+    for v in &mut edges {
+        if v.len() > 1 {
+            by_ref(v);
+        }
+    }
+    // The root: the lockfile's record, the kind from the manifest field that names it.
+    let manifest_kind = |c: usize| -> Option<DepKind> {
+        let p = components[c].pkg;
+        let install = p.alias.as_deref().unwrap_or(&p.name);
+        root.direct
+            .iter()
+            .find(|(n, _, _)| n == install || *n == p.name)
+            .map(|(_, _, k)| *k)
+    };
+    let mut root_edges: Vec<(usize, &'static str)> = match &deps.roots {
+        Some(r) if graph_complete => r
+            .iter()
+            .filter_map(|(node, kind)| {
+                let c = comp(*node)?;
+                Some((c, manifest_kind(c).unwrap_or(*kind).as_str()))
+            })
+            .collect(),
+        _ if graph_complete => root
+            .direct
+            .iter()
+            .filter_map(|(n, r, k)| Some((comp(lock.direct(n, r)?)?, k.as_str())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    by_ref(&mut root_edges);
     Bom {
         root,
         lock,
         components,
+        root_edges,
         edges,
         graph_complete,
     }

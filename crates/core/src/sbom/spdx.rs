@@ -133,16 +133,20 @@ pub fn render(bom: &Bom, opts: &Options) -> Value {
         "relatedSpdxElement": root_id,
         "relationshipType": "DESCRIBES",
     })];
-    let root_ref = bom.root.bom_ref();
-    for (from, tos) in &bom.edges {
-        let from_id = if *from == root_ref {
-            Some(&root_id)
-        } else {
-            ids.get(from.as_str())
-        };
+    let froms = std::iter::once((Some(&root_id), &bom.root_edges)).chain(
+        bom.components
+            .iter()
+            .zip(&bom.edges)
+            .map(|(c, v)| (ids.get(c.bom_ref.as_str()), v)),
+    );
+    for (from_id, tos) in froms {
         let Some(from_id) = from_id else { continue };
         for (to, kind) in tos {
-            let Some(to_id) = ids.get(to.as_str()) else {
+            let Some(to_id) = bom
+                .components
+                .get(*to)
+                .and_then(|c| ids.get(c.bom_ref.as_str()))
+            else {
                 continue;
             };
             relationships.push(match *kind {

@@ -685,6 +685,7 @@ pub async fn survey_json(
                 path: origin.into(),
                 packages,
                 workspaces: Vec::new(),
+                dependencies: Default::default(),
             };
             let mut r = survey(ctx, &lock, None, opts).await?;
             r.format = "list".into();

@@ -413,6 +413,7 @@ async fn one(
         path: name.into(),
         packages: locked.clone(),
         workspaces: Vec::new(),
+        dependencies: Default::default(),
     };
     let (advisories, adv_notes) = crate::guard::advisories(cfg, &lock, &opts.cwd, &[])?;
     notes.extend(adv_notes.into_iter().filter(|n| !n.package.is_empty()));
