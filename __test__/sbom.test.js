@@ -62,10 +62,27 @@ const LOCKFILES = [
   'npm-v2/cyclonedx-demo-package-integrity/package-lock.json',
   'yarn-v1/excalidraw/yarn.lock',
   'yarn-berry/prettier/yarn.lock',
+  'npm-v3/jellyfin-web/package-lock.json',
   'pnpm-v9/vue-core/pnpm-lock.yaml',
+  'pnpm-v9-multidoc/vue-core/pnpm-lock.yaml',
   'pnpm-v6/vue-core/pnpm-lock.yaml',
+  'pnpm-v5.4/vue-core/pnpm-lock.yaml',
   'bun/hono/bun.lock'
 ]
+
+// The root's direct dependencies from the package.json beside a lockfile: name (an `npm:`
+// alias's real name) → kind, the first of dependencies, optional, peer, dev naming it.
+function directDeps (lockfile) {
+  const pj = JSON.parse(fs.readFileSync(path.join(path.dirname(lockfile), 'package.json'), 'utf8'))
+  const out = new Map()
+  for (const [field, kind] of [['dependencies', 'prod'], ['optionalDependencies', 'optional'], ['peerDependencies', 'peer'], ['devDependencies', 'dev']]) {
+    for (const [n, r] of Object.entries(pj[field] || {})) {
+      const real = typeof r === 'string' && r.startsWith('npm:') ? r.slice(4).replace(/(.)@.*$/, '$1') : n
+      if (!out.has(n)) out.set(n, { real, kind })
+    }
+  }
+  return out
+}
 
 test('CycloneDX 1.6 and SPDX 2.3 of every real lockfile validate against the official schemas', async () => {
   for (const rel of LOCKFILES) {
@@ -80,6 +97,19 @@ test('CycloneDX 1.6 and SPDX 2.3 of every real lockfile validate against the off
     assert.ok(!refs.includes(cdx.metadata.component['bom-ref']))
     for (const d of cdx.dependencies) for (const r of d.dependsOn) assert.ok(refs.includes(r), `${rel}: dangling ${r}`)
     assert.ok(cdx.components.every((c) => c.purl.startsWith('pkg:npm/')))
+    // Every format has the graph: one entry per component and the root, edges out of most
+    // packages, and the root depending on each dependency its package.json names.
+    const graph = cdx.metadata.properties.find((p) => p.name === 'prov-native:dependency-graph')
+    assert.equal(graph.value, 'complete', rel)
+    assert.equal(cdx.dependencies.length, refs.length + 1, rel)
+    const edges = cdx.dependencies.reduce((n, d) => n + d.dependsOn.length, 0)
+    assert.ok(edges > refs.length / 2, `${rel}: ${edges} edges`)
+    const direct = directDeps(lockfile)
+    const root = cdx.dependencies.find((d) => d.ref === cdx.metadata.component['bom-ref'])
+    const byRef = new Map(cdx.components.map((c) => [c['bom-ref'], c.group ? `${c.group}/${c.name}` : c.name]))
+    const onRoot = new Set(root.dependsOn.map((r) => byRef.get(r)))
+    assert.equal(root.dependsOn.length, direct.size, `${rel}: root edges`)
+    for (const [n, { real }] of direct) assert.ok(onRoot.has(real), `${rel}: root -> ${n}`)
     const spdx = await pn.sbom({ lockfile, verify: false, cache: false, format: 'spdx' })
     assertValid(validSpdx, spdx, `${rel} spdx`)
     assert.match(spdx.creationInfo.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
@@ -89,6 +119,10 @@ test('CycloneDX 1.6 and SPDX 2.3 of every real lockfile validate against the off
       assert.ok(r.spdxElementId === 'SPDXRef-DOCUMENT' || ids.includes(r.spdxElementId))
       assert.ok(ids.includes(r.relatedSpdxElement))
     }
+    assert.equal(spdx.relationships.length, 1 + edges, `${rel}: one relationship per edge`)
+    const dev = spdx.relationships.filter((r) => r.relationshipType === 'DEV_DEPENDENCY_OF')
+    assert.equal(dev.length, [...direct.values()].filter((d) => d.kind === 'dev').length, `${rel}: DEV_DEPENDENCY_OF`)
+    assert.ok(dev.every((r) => r.relatedSpdxElement === spdx.documentDescribes[0]), `${rel}: dev edges are the root's`)
   }
 })
 

@@ -270,4 +270,74 @@ mod tests {
         );
         assert_eq!(m[5], 0);
     }
+
+    #[test]
+    fn node_lookup_walks_up() {
+        let have = [
+            "node_modules/a",
+            "node_modules/a/node_modules/b",
+            "node_modules/@s/c",
+        ];
+        let find = |k: &str| have.iter().position(|h| *h == k);
+        let from = "node_modules/a/node_modules/b";
+        assert_eq!(node_resolve(from, "a", find), Some(0));
+        assert_eq!(node_resolve("node_modules/a", "b", find), Some(1));
+        assert_eq!(node_resolve("", "b", find), None);
+        assert_eq!(node_resolve("packages/w", "@s/c", find), Some(2));
+        assert_eq!(node_resolve(from, "zz", find), None);
+    }
+
+    #[test]
+    fn edges_survive_dedupe_per_location() {
+        // b@1 installed twice: two entries that dedupe merges into one package, two paths;
+        // each edge keeps its own location.
+        let mut v = Vec::new();
+        for (n, path) in [
+            ("a", "node_modules/a"),
+            ("b", "node_modules/b"),
+            ("b", "node_modules/a/node_modules/b"),
+        ] {
+            let mut p = LockedPackage::new(n, "1.0.0", Source::Registry);
+            p.paths.push(path.into());
+            v.push(p);
+        }
+        let mut raw = RawDeps::new(true);
+        raw.edge(0, 2, DepKind::Prod);
+        raw.edge(0, 2, DepKind::Peer);
+        raw.edge(0, 0, DepKind::Prod);
+        raw.root(0, DepKind::Dev);
+        raw.root(1, DepKind::Prod);
+        let (pkgs, map) = crate::lockfile::dedupe_mapped(v);
+        assert_eq!(pkgs.len(), 2);
+        let d = raw.resolve(&map);
+        let b = Node {
+            package: 1,
+            path: 1,
+        };
+        assert_eq!(pkgs[1].paths[1], "node_modules/a/node_modules/b");
+        let a = Node {
+            package: 0,
+            path: 0,
+        };
+        assert_eq!(
+            d.edges,
+            [(a, b, DepKind::Prod)],
+            "one edge a pair, no self edge"
+        );
+        assert_eq!(d.of(a).len(), 1);
+        assert!(d.of(b).is_empty());
+        assert_eq!(
+            d.roots,
+            Some(vec![
+                (a, DepKind::Dev),
+                (
+                    Node {
+                        package: 1,
+                        path: 0
+                    },
+                    DepKind::Prod
+                )
+            ])
+        );
+    }
 }

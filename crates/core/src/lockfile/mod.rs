@@ -31,7 +31,10 @@
 //!
 //! Every package is listed once per `(name, version, source)` and artifact (occurrences that
 //! claim different integrities stay apart) with all the places it is installed; workspace
-//! projects are listed in `workspaces`, not as packages. Bounds: the text
+//! projects are listed in `workspaces`, not as packages. Every format also keeps its
+//! dependency edges ([`Dependencies`], in `graph.rs`): parsers record them between their own
+//! entries by index, resolved as that package manager resolves (see each file), and merging
+//! maps them onto (package, install location) pairs. Bounds: the text
 //! is at most [`MAX_LOCKFILE_BYTES`], at most [`MAX_ENTRIES`] entries, nesting is bounded in
 //! every parser; nothing here panics on input.
 

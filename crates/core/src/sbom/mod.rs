@@ -288,13 +288,27 @@ pub fn purl(p: &LockedPackage) -> String {
     s
 }
 
-/// The npm lockfile's `packages` map (v2/v3), when the tree is one.
-fn npm_packages(text: &str) -> Option<serde_json::Map<String, Value>> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    match v.get("packages")? {
-        Value::Object(m) => Some(m.clone()),
-        _ => None,
+/// The string `license` of each npm v2/v3 `packages` entry that has one, by install path
+/// (only that field is read: the rest of each entry is skipped, not built).
+fn npm_licenses(text: &str) -> Option<HashMap<String, String>> {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        packages: Option<HashMap<String, Entry>>,
     }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        license: Option<Value>,
+    }
+    let d: Doc = serde_json::from_str(text).ok()?;
+    Some(
+        d.packages?
+            .into_iter()
+            .filter_map(|(k, e)| match e.license {
+                Some(Value::String(l)) => Some((k, l)),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// Steps 2–3.
@@ -304,7 +318,7 @@ pub fn build<'a>(
     root: Root,
     audit: Option<&AuditResult>,
 ) -> Bom<'a> {
-    let npm = lock_text.and_then(npm_packages);
+    let licenses = lock_text.and_then(npm_licenses);
     let reports: HashMap<(&str, &str), &Report> = audit
         .map(|a| {
             a.packages
@@ -342,12 +356,7 @@ pub fn build<'a>(
                 bom_ref = format!("{}@{}|{path}#{n}", p.name, p.version);
             }
             used.insert(bom_ref.clone());
-            let license = npm
-                .as_ref()
-                .and_then(|m| m.get(&path))
-                .and_then(|e| e.get("license"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let license = licenses.as_ref().and_then(|m| m.get(&path)).cloned();
             let evidence =
                 audit.map(
                     |_| match reports.get(&(p.name.as_str(), p.version.as_str())) {
