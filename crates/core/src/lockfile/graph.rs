@@ -340,4 +340,36 @@ mod tests {
             ])
         );
     }
+
+    /// npm v3: a workspace is not a node; a `file:` link has its target's dependencies; dev
+    /// dependencies count only for projects.
+    #[test]
+    fn npm_links_and_workspaces() {
+        let text = r#"{"lockfileVersion": 3, "packages": {
+            "": {"workspaces": ["packages/*"], "dependencies": {"x": "file:libs/x"}, "devDependencies": {"y": "^1"}},
+            "packages/w": {"name": "w", "dependencies": {"y": "^1"}},
+            "node_modules/w": {"resolved": "packages/w", "link": true},
+            "libs/x": {"name": "x", "version": "1.0.0", "dependencies": {"y": "^1"}},
+            "node_modules/x": {"resolved": "libs/x", "link": true},
+            "node_modules/y": {"version": "1.0.0", "devDependencies": {"x": "1"}}
+        }}"#;
+        let l = crate::lockfile::parse_str("package-lock.json", text).unwrap();
+        let at = |path: &str| {
+            let (i, p) = l
+                .packages
+                .iter()
+                .enumerate()
+                .find(|(_, p)| p.paths.iter().any(|x| x == path))
+                .unwrap();
+            Node {
+                package: i as u32,
+                path: p.paths.iter().position(|x| x == path).unwrap() as u32,
+            }
+        };
+        let (x, y) = (at("node_modules/x"), at("node_modules/y"));
+        assert_eq!(l.dependencies.edges, [(x, y, DepKind::Prod)]);
+        let mut roots = vec![(x, DepKind::Prod), (y, DepKind::Dev)];
+        roots.sort();
+        assert_eq!(l.dependencies.roots, Some(roots));
+    }
 }

@@ -475,17 +475,12 @@ fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>
         .collect();
     let mut out = Vec::with_capacity(packages.len());
     let mut workspaces = Vec::new();
-    // The entry each `packages` key became (u32::MAX: none) and, for links, the key whose
-    // dependencies it has.
-    let mut entry_of = vec![u32::MAX; packages.len()];
+    // Links: the entry and the key whose dependencies it has.
     let mut links: Vec<(u32, &str)> = Vec::new();
-    for (ki, (key, e)) in packages.iter().enumerate() {
+    for (key, e) in &packages {
         let key: &str = key;
         if key.is_empty() {
             continue;
-        }
-        if let Some(slot) = entry_of.get_mut(ki) {
-            *slot = out.len() as u32;
         }
         if !e.object {
             return Err(Error::json(
@@ -569,14 +564,14 @@ fn v2(packages: Packages, what: &str) -> Result<(Vec<LockedPackage>, Vec<String>
         p.paths.push(key.to_string());
         out.push(p);
     }
-    // Keys that became no entry (workspaces, skipped links) are not nodes.
-    for (ki, (key, _)) in packages.iter().enumerate() {
-        if let Some(slot) = entry_of.get_mut(ki) {
-            if *slot as usize >= out.len()
-                || out[*slot as usize].paths.first().map(String::as_str) != Some(key.as_ref())
-            {
-                *slot = u32::MAX;
-            }
+    // The entry each key became (u32::MAX: none, as workspaces and the root). `out` follows
+    // the keys' order, one path each, the key itself.
+    let mut entry_of = vec![u32::MAX; packages.len()];
+    let mut o = 0usize;
+    for ((key, _), slot) in packages.iter().zip(entry_of.iter_mut()) {
+        if out.get(o).and_then(|p| p.paths.first()).map(String::as_str) == Some(key.as_ref()) {
+            *slot = o as u32;
+            o += 1;
         }
     }
     // The edges: each dependency name resolved as Node does from the dependent's directory
