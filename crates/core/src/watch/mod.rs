@@ -524,6 +524,21 @@ mod tests {
         assert!(s.packages["a"].versions.contains("1.0.0"));
         let e = State::parse("[]", "s").unwrap_err();
         assert_eq!(e.code(), crate::Code::Json);
+        // The feed's cursor: kept as written, and of a known shape only.
+        let s = State::parse(
+            r#"{"version":1,"packages":{},"feed":{"url":"http://127.0.0.1:1/f","since":"17","started":"2030-01-01T00:00:00Z","lookalikes":{"sigstor3":"sigstore"}}}"#,
+            "s",
+        )
+        .unwrap();
+        let f = s.feed.as_ref().unwrap();
+        assert_eq!((f.since.as_str(), f.recheck.len()), ("17", 0));
+        assert_eq!(f.lookalikes["sigstor3"], "sigstore");
+        assert!(State::parse(
+            r#"{"version":1,"packages":{},"feed":{"url":"u","since":"1","started":"t","x":1}}"#,
+            "s"
+        )
+        .is_err());
+        assert!(State::parse(r#"{"version":1,"packages":{},"feed":{"url":"u"}}"#, "s").is_err());
     }
 
     #[test]
