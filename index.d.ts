@@ -453,11 +453,29 @@ export interface WatchOptions extends Omit<AuditOptions, 'detail' | 'onProgress'
   stateFile?: string
   /** Names to watch instead of the policy's `watch.packages` / the direct dependencies. */
   packages?: string[]
+  /** A CouchDB-style changes feed (`<url>/_changes?since=…`) to follow instead of polling every
+   *  name; default the policy's `watch.changesFeed`. */
+  changesFeed?: string
+  /** Changes asked per feed request (default 500). */
+  changesFeedPageSize?: number
+  /** Feed requests per round at most (default 20); more waiting: the rest next round. */
+  changesFeedMaxPages?: number
 }
 
 export interface WatchState {
   version: 1
   packages: Record<string, { etag: string | null, versions: string[] }>
+  /** The changes feed's cursor (a round with a feed). */
+  feed?: {
+    url: string
+    since: string
+    /** When this watch began following the feed: older look-alikes are not new. */
+    started: string
+    recheck: string[]
+    suspects: string[]
+    /** Look-alike decided → the watched name it imitates. */
+    lookalikes: Record<string, string>
+  }
 }
 
 export interface WatchEvent {
@@ -471,6 +489,8 @@ export interface WatchEvent {
   evidence: string[]
   publishedAt: string | null
   status: 'verified' | 'unsigned' | 'invalid' | 'unverifiable' | null
+  /** `typosquat` events (with a changes feed): the watched package the new name imitates. */
+  imitates?: string
 }
 
 export interface WatchRound {
@@ -484,6 +504,19 @@ export interface WatchRound {
   baseline: string[]
   unchanged: number
   skipped: string[]
+  /** What the changes feed did (a round with a feed). */
+  feed?: {
+    url: string
+    since: string | null
+    lastSeq: string | null
+    pages: number
+    changes: number
+    polled: number
+    more: boolean
+    lookalikes: string[]
+    /** Why this round polled every name instead (the feed failed); the cursor is kept. */
+    fallback: string | null
+  }
 }
 
 /** Options of `sbom()`: the tree as `audit()` finds it, and the document to write. */
@@ -680,7 +713,9 @@ export declare function verifyBundle(bundle: string | Buffer | object, options?:
  * skipped }`: emit the events, then store `state` (atomically) for the next round.
  *
  * Packages: `packages`, else the policy's `watch.packages`, else the project's direct
- * dependencies. Rejects for usage and configuration errors (a state file that does not
+ * dependencies. With `changesFeed` (or the policy's `watch.changesFeed`), the registry's
+ * CouchDB-style changes feed says which names changed: only those are asked for, and new
+ * names imitating a watched one are reported (`typosquat`). Rejects for usage and configuration errors (a state file that does not
  * parse included: it is never replaced by a fresh start).
  */
 export declare function watchPoll(options?: WatchOptions): Promise<WatchRound>

@@ -469,8 +469,19 @@ async function startRegistry (options = {}) {
   const served = new Map() // name -> { doc, body }
   // Published while the server runs (publish()): "name@version" -> tarball bytes.
   const runtimeTarballs = new Map()
-  // outage(status): every request answers this status until outage(null).
+  // outage(status[, prefix]): every request (under `prefix`) answers this status until outage(null).
   let outageStatus = null
+  let outagePrefix = '/'
+  // The changes feed (CouchDB's `_changes`, SYNTHETIC sequence numbers): name -> { seq, rev,
+  // deleted }. A document appears once, at its latest change, as CouchDB lists it.
+  const feedPath = '/-/feed/_changes'
+  const changes = new Map()
+  let seq = 0
+  const changed = (name, deleted = false) => {
+    const c = changes.get(name)
+    const n = c ? Number(c.rev.split('-')[0]) + 1 : 1
+    changes.set(name, { seq: ++seq, rev: `${n}-${crypto.createHash('md5').update(name + n).digest('hex')}`, deleted })
+  }
   let base = null
 
   const server = http.createServer((req, res) => {
@@ -516,7 +527,7 @@ async function startRegistry (options = {}) {
       res.setHeader('www-authenticate', 'Bearer')
       return send(res, req, 401, { error: 'Unauthorized' })
     }
-    if (outageStatus !== null) return send(res, req, outageStatus, { error: http.STATUS_CODES[outageStatus] || `HTTP ${outageStatus}` })
+    if (outageStatus !== null && req.url.startsWith(outagePrefix)) return send(res, req, outageStatus, { error: http.STATUS_CODES[outageStatus] || `HTTP ${outageStatus}` })
     const rawPath = req.url.split('?')[0]
     const decodedPath = safeDecode(rawPath)
     const fail = failRules.find((r) => r.left > 0 && (rawPath.startsWith(r.prefix) || (decodedPath !== null && decodedPath.startsWith(r.prefix))))
@@ -558,6 +569,22 @@ async function startRegistry (options = {}) {
       const att = model.attestations.get(key)
       if (!att) return notFound(req, res)
       return send(res, req, 200, att.body, 'application/json', true)
+    }
+
+    // GET /-/feed/_changes?since=<seq|now>&limit=N -> { results: [{ seq, id, changes }], last_seq }
+    if (rawPath === feedPath) {
+      const q = new URL(req.url, 'http://x').searchParams
+      const since = q.get('since') || '0'
+      const limit = q.has('limit') ? Number(q.get('limit')) : Infinity
+      if (since !== 'now' && !/^\d+$/.test(since)) return send(res, req, 400, { error: 'bad_request', reason: 'since' })
+      if (!(limit > 0)) return send(res, req, 400, { error: 'bad_request', reason: 'limit' })
+      if (since === 'now') return send(res, req, 200, { results: [], last_seq: seq })
+      const results = [...changes.entries()]
+        .filter(([, c]) => c.seq > Number(since))
+        .sort((a, b) => a[1].seq - b[1].seq)
+        .slice(0, limit)
+        .map(([id, c]) => ({ seq: c.seq, id, changes: [{ rev: c.rev }], ...(c.deleted ? { deleted: true } : {}) }))
+      return send(res, req, 200, { results, last_seq: results.length ? results[results.length - 1].seq : Number(since) })
     }
 
     if (decodedPath === null || rawPath.startsWith('/-/')) return notFound(req, res)
@@ -612,6 +639,7 @@ async function startRegistry (options = {}) {
         if (!doc || typeof doc !== 'object') throw new Error(`prov-native test registry: overrides[${name}] returned no packument`)
       }
       served.set(name, { doc, body: Buffer.from(JSON.stringify(doc)), corgi: Buffer.from(JSON.stringify(abbreviate(doc))) })
+      changed(name)
     }
   } catch (e) {
     server.close()
@@ -623,12 +651,16 @@ async function startRegistry (options = {}) {
   let closing = null
   return {
     url: base,
+    /** The changes feed's URL (`<feedUrl>/_changes`), fed by publish(). */
+    feedUrl: base + '-/feed',
     requests,
     /**
      * Publish a version while the server runs (SYNTHETIC): `manifest` is its package.json
      * (name and version are set), `tgz` its tarball (dist.integrity/shasum are computed from it),
      * `attestations` an optional response body served at /-/npm/v1/attestations, `time` its
-     * publish time (default now). The packument's ETag changes with it.
+     * publish time (default now). The packument's ETag changes with it, and the changes feed
+     * lists the name at a new sequence number. A name not served yet is created (a brand-new
+     * package: its first version's time is its `time.created`).
      */
     publish (name, version, { manifest = {}, tgz, attestations, time } = {}) {
       const s = served.get(name)
@@ -647,15 +679,22 @@ async function startRegistry (options = {}) {
       doc.versions[version] = m
       doc.time = doc.time || {}
       doc.time[version] = time || new Date().toISOString()
+      if (!s) doc.time.created = doc.time[version]
       doc.time.modified = doc.time[version]
       doc['dist-tags'] = { ...doc['dist-tags'], latest: version }
       serve(name, doc)
+      changed(name)
       return m
     },
-    /** Every request answers `status` (a number) until outage(null). */
-    outage (status) {
+    /**
+     * Every request (whose URL starts with `prefix`, default all; `feedPath` for the changes
+     * feed alone) answers `status` (a number) until outage(null).
+     */
+    outage (status, prefix = '/') {
       outageStatus = status == null ? null : status
+      outagePrefix = prefix
     },
+    feedPath,
     packument (name) {
       const s = served.get(name)
       if (!s) throw new Error(`prov-native test registry: no packument for ${name}`)

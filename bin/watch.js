@@ -15,7 +15,7 @@ const path = require('node:path')
 const { UsageError, parse, abs, writeAtomic, TREE_INPUT_FLAGS, treeOptions } = require('./cli')
 
 const usage = `Usage: prov-native watch [dir|lockfile] [--config FILE] [--once] [--interval 5m] [--state FILE] [--json]
-                         [--packages a,b] [--webhook URL] [--exec CMD] [--output FILE] [options]
+                         [--packages a,b] [--changes-feed URL] [--webhook URL] [--exec CMD] [--output FILE] [options]
 
 Watches packages for new versions: the policy file's "watch": { "packages": [names, @scope/*, globs] }
 (scopes and globs match the lockfile's packages), else the project's direct dependencies. Each new
@@ -30,6 +30,10 @@ fails. One event per finding. The first round records what exists (a baseline) a
                          the round's events are out
   --json                 events as JSON lines (default: one readable line each)
   --packages a,b         watch these names instead
+  --changes-feed URL     follow the registry's CouchDB-style changes feed (URL/_changes?since=…; or
+                         the policy's "watch": { "changesFeed": URL }): only the names it says changed
+                         are asked for, and a new name imitating a watched one is a typosquat event;
+                         a feed that fails makes that round poll every name (and says so)
   --output FILE          append each event as a JSON line (fsynced before the state is written)
   --webhook URL          POST each event as JSON (a failure keeps the state: the event comes again)
   --exec CMD             run CMD (through the shell) per event, the event as JSON on stdin
@@ -78,6 +82,7 @@ const options = {
   state: { type: 'string' },
   json: { type: 'boolean' },
   packages: { type: 'string' },
+  'changes-feed': { type: 'string' },
   output: { type: 'string' },
   webhook: { type: 'string' },
   exec: { type: 'string' },
@@ -99,6 +104,7 @@ async function run (argv, io) {
   const interval = duration(values.interval || '5m')
   const stateFile = path.resolve(values.state || '.prov-native-watch.json')
   if (values.webhook && !/^https?:\/\//.test(values.webhook)) throw new UsageError('--webhook must be an http(s) URL')
+  if (values['changes-feed'] !== undefined && !/^https?:\/\//.test(values['changes-feed'])) throw new UsageError('--changes-feed must be an http(s) URL')
   const packages = values.packages ? values.packages.split(',').map((s) => s.trim()).filter(Boolean) : undefined
   const tree = treeOptions(values, positionals, 'watch')
   const pollOptions = {
@@ -107,6 +113,7 @@ async function run (argv, io) {
     config: abs(values.config),
     stateFile,
     packages,
+    changesFeed: values['changes-feed'],
     concurrency: tree.concurrency ?? 8
   }
   const { watchPoll } = require('..')
@@ -152,6 +159,9 @@ async function run (argv, io) {
       for (const er of round.errors) io.err(`prov-native watch: ${er.name}: ${er.code}: ${er.message} (kept for the next round)`)
       if (round.baseline.length) io.err(`prov-native watch: baseline recorded for ${round.baseline.length} package(s)`)
       for (const s of round.skipped) io.err(`prov-native watch: not checked: ${s}`)
+      const feed = round.feed
+      if (feed && feed.fallback) io.err(`prov-native watch: changes feed ${feed.url} failed (${feed.fallback}): polled every name this round; its cursor is kept`)
+      if (feed && feed.more) io.err(`prov-native watch: changes feed: more than ${feed.pages} page(s) of changes waiting; the rest next round`)
     }
   } finally {
     process.off('SIGINT', onSignal)

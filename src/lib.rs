@@ -1035,7 +1035,9 @@ pub fn survey<'e>(
 /// skipped }`: emit the events, then store `state` (atomically) for the next round.
 ///
 /// Packages: `packages`, else the policy's `watch.packages`, else the project's direct
-/// dependencies. Rejects for usage and configuration errors (a state file that does not
+/// dependencies. With `changesFeed` (or the policy's `watch.changesFeed`), the registry's
+/// CouchDB-style changes feed says which names changed: only those are asked for, and new
+/// names imitating a watched one are reported (`typosquat`). Rejects for usage and configuration errors (a state file that does not
 /// parse included: it is never replaced by a fresh start).
 #[napi(
     ts_args_type = "options?: WatchOptions",
@@ -1068,14 +1070,27 @@ pub fn watch_poll<'e>(
                 Some(out)
             }
         };
+        let count = |key: &str| -> std::result::Result<Option<usize>, CoreError> {
+            match prop_number(&o, key)? {
+                None => Ok(None),
+                Some(n) if n.fract() == 0.0 && (1.0..=1e9).contains(&n) => Ok(Some(n as usize)),
+                Some(_) => Err(arg(format!("{key} must be a positive integer"))),
+            }
+        };
+        let feed = (
+            prop_string(&o, "changesFeed")?,
+            count("changesFeedPageSize")?,
+            count("changesFeedMaxPages")?,
+        );
         Ok((
             tree_settings(env, &o)?,
             prop_string(&o, "config")?,
             prop_string(&o, "stateFile")?,
             packages,
+            feed,
         ))
     });
-    let (args, config, state_file, packages) = match prepared {
+    let (args, config, state_file, packages, feed) = match prepared {
         Ok(p) => p,
         Err(e) => return rejected(env, e),
     };
@@ -1121,13 +1136,19 @@ pub fn watch_poll<'e>(
             prov_native_core::npm::spec::parse(n)
                 .map_err(|e| CoreError::InvalidArg(format!("watched package {n:?}: {e}")))?;
         }
+        // The option, else the policy's `watch.changesFeed`.
+        let feed = match feed.0.or_else(|| cfg.watch_feed.clone()) {
+            Some(url) => Some(watch::feed::FeedOptions::new(&url, feed.1, feed.2)?),
+            None => None,
+        };
         let opts = watch::Options {
             names,
             audit,
             config: cfg,
             cwd: ctx.cwd.clone(),
+            feed,
         };
-        let round = watch::poll(&ctx, &state, &opts).await;
+        let round = watch::round(&ctx, &state, &opts).await;
         to_value(&round)
     })
 }

@@ -82,12 +82,16 @@ struct RawConfig {
 
 /// The policy file's `watch` section: what `prov-native watch` follows.
 #[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct WatchSection {
     /// Names, scopes (`@corp/*`) or globs. Exact names are watched as they are; scopes and
     /// globs select among the project's lockfile packages.
     #[serde(default)]
     packages: Vec<String>,
+    /// A CouchDB-style changes feed (`<url>/_changes?since=…`) to follow instead of polling
+    /// each name.
+    #[serde(default)]
+    changes_feed: Option<String>,
 }
 
 /// A loaded policy.
@@ -101,6 +105,8 @@ pub struct Config {
     pub dir: PathBuf,
     /// `watch.packages`: names, scopes or globs `prov-native watch` follows.
     pub watch: Vec<String>,
+    /// `watch.changesFeed`: the changes feed `prov-native watch` follows (an http(s) URL).
+    pub watch_feed: Option<String>,
 }
 
 impl Default for Config {
@@ -111,6 +117,7 @@ impl Default for Config {
             source: "<defaults>".into(),
             dir: PathBuf::from("."),
             watch: Vec::new(),
+            watch_feed: None,
         }
     }
 }
@@ -256,7 +263,15 @@ impl Config {
             }
             exceptions.push((e, t));
         }
-        let watch = raw.watch.unwrap_or_default().packages;
+        let section = raw.watch.unwrap_or_default();
+        let (watch, watch_feed) = (section.packages, section.changes_feed);
+        if let Some(f) = &watch_feed {
+            if !(f.starts_with("http://") || f.starts_with("https://")) {
+                return Err(bad(format!(
+                    "watch.changesFeed: {f:?} is not an http(s) URL"
+                )));
+            }
+        }
         if let Some(bad_name) = watch.iter().find(|w| w.trim().is_empty()) {
             return Err(bad(format!("watch.packages: {bad_name:?} is blank")));
         }
@@ -266,6 +281,7 @@ impl Config {
             source: source.into(),
             dir: PathBuf::from("."),
             watch,
+            watch_feed,
         })
     }
 

@@ -7,6 +7,9 @@
 //! after it loses nothing: a restart neither misses nor (outside that window) repeats an event.
 //! The caller's loop decides when the next round runs (interval, jitter).
 //!
+//! With a changes feed ([`feed`]), [`round`] asks only for the names the feed says changed,
+//! through this same [`poll`], and checks new names against the watched ones (typosquats).
+//!
 //! A round, per name (at most `concurrency` names at once):
 //! 1. The abbreviated packument, asked with `If-None-Match` and the ETag of the last round:
 //!    `304` ends the name's round (nothing new). A failure (after the client's retries with
@@ -21,6 +24,8 @@
 //!    confusion, suspicious code in what install scripts run), then the per-version policy
 //!    rules that need no lockfile run over it, plus malware advisories. One event per
 //!    finding. A name whose judging fails keeps its old state (it is judged again next round).
+
+pub mod feed;
 
 use crate::audit;
 use crate::error::{Error, Result};
@@ -59,6 +64,9 @@ pub const RULES: &[&str] = &[
 pub struct State {
     pub version: u32,
     pub packages: BTreeMap<String, NameState>,
+    /// The changes feed's cursor and what it left to do (absent: no feed followed yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<feed::FeedState>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -115,6 +123,9 @@ pub struct Event {
     pub published_at: Option<String>,
     /// The new version's verification status.
     pub status: Option<Status>,
+    /// `typosquat` events: the watched package the new name imitates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imitates: Option<String>,
 }
 
 /// A name whose round failed (kept for the next round).
@@ -144,6 +155,9 @@ pub struct Round {
     pub unchanged: usize,
     /// What could not be checked, one line per rule and reason.
     pub skipped: Vec<String>,
+    /// What the changes feed did (a round with a feed only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<feed::FeedReport>,
 }
 
 /// How to watch.
@@ -154,6 +168,16 @@ pub struct Options {
     pub config: Config,
     /// The project directory advisory sources are relative to.
     pub cwd: std::path::PathBuf,
+    /// A changes feed to follow instead of polling every name (see [`feed`]).
+    pub feed: Option<feed::FeedOptions>,
+}
+
+/// One round: with a changes feed, [`feed::follow`]; without, [`poll`].
+pub async fn round(ctx: &Context, state: &State, opts: &Options) -> Round {
+    match &opts.feed {
+        Some(f) => feed::follow(ctx, state, opts, f).await,
+        None => poll(ctx, state, opts).await,
+    }
 }
 
 /// The names to watch: the policy's `watch.packages` (exact names as they are; scopes and
@@ -207,7 +231,8 @@ enum Outcome {
     Failed(Error),
 }
 
-/// One round over every name (see the module documentation).
+/// One round over every name in `opts.names` (see the module documentation); the feed, if
+/// any, is not read here.
 pub async fn poll(ctx: &Context, state: &State, opts: &Options) -> Round {
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.audit.concurrency.max(1)));
     let mut set = tokio::task::JoinSet::new();
@@ -250,12 +275,15 @@ pub async fn poll(ctx: &Context, state: &State, opts: &Options) -> Round {
             version: STATE_VERSION,
             // Names no longer watched are kept: watching them again later resumes.
             packages: state.packages.clone(),
+            // A feed's cursor is kept too (the feed path sets the next one).
+            feed: state.feed.clone(),
         },
         errors: Vec::new(),
         new_versions: Vec::new(),
         baseline: Vec::new(),
         unchanged: 0,
         skipped: Vec::new(),
+        feed: None,
     };
     let mut notes = Vec::new();
     for (name, o) in outcomes {
@@ -466,6 +494,7 @@ async fn one(
                 evidence: f.evidence,
                 published_at: time(&p.version),
                 status: r.status,
+                imitates: None,
             });
         }
     }
@@ -496,6 +525,21 @@ mod tests {
         assert!(s.packages["a"].versions.contains("1.0.0"));
         let e = State::parse("[]", "s").unwrap_err();
         assert_eq!(e.code(), crate::Code::Json);
+        // The feed's cursor: kept as written, and of a known shape only.
+        let s = State::parse(
+            r#"{"version":1,"packages":{},"feed":{"url":"http://127.0.0.1:1/f","since":"17","started":"2030-01-01T00:00:00Z","lookalikes":{"sigstor3":"sigstore"}}}"#,
+            "s",
+        )
+        .unwrap();
+        let f = s.feed.as_ref().unwrap();
+        assert_eq!((f.since.as_str(), f.recheck.len()), ("17", 0));
+        assert_eq!(f.lookalikes["sigstor3"], "sigstore");
+        assert!(State::parse(
+            r#"{"version":1,"packages":{},"feed":{"url":"u","since":"1","started":"t","x":1}}"#,
+            "s"
+        )
+        .is_err());
+        assert!(State::parse(r#"{"version":1,"packages":{},"feed":{"url":"u"}}"#, "s").is_err());
     }
 
     #[test]
