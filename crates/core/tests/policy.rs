@@ -218,6 +218,8 @@ fn schema_and_config_agree() {
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-03-31T12:00:00.5+02:00"}]}),
         json!({"exceptions": [{"package": "a", "reason": "\u{200B}ok\u{200B}", "expires": "2027-03-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "审阅", "expires": "2027-03-31"}]}),
+        json!({"watch": {"packages": ["sigstore", "@corp/*"], "changesFeed": "https://feed.example/db"}}),
+        json!({"watch": {}}),
     ];
     let invalid = [
         json!({"rules": {"requireProvenanse": "error"}}),
@@ -228,6 +230,9 @@ fn schema_and_config_agree() {
         json!({"rules": {"minReleaseAge": {"days": -1}}}),
         json!({"rules": {"sourceMatch": {"owners": "sigstore"}}}),
         json!({"other": 1}),
+        json!({"watch": {"packages": ["  "]}}),
+        json!({"watch": {"changesFeed": "ftp://feed.example/"}}),
+        json!({"watch": {"feed": "https://feed.example/"}}),
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "soon"}]}),
         json!({"exceptions": [{"package": "a", "reason": "r", "expires": "2027-3-31"}]}),
         json!({"exceptions": [{"package": "a", "reason": "", "expires": "2027-03-31"}]}),
