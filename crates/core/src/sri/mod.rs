@@ -654,22 +654,26 @@ fn judge(
     let crossorigin_missing = !missing
         && matches!(r.element, scan::Element::Script | scan::Element::Link)
         && r.crossorigin.is_none();
+    // A reference that is not compared with npm's bytes: its verdict, then what is missing.
+    let unmatched = |mut row: Row, verdict: &'static str, notes: Vec<String>| {
+        row.verdicts.push(verdict);
+        if missing {
+            row.verdicts.push("missing-integrity");
+        }
+        if crossorigin_missing {
+            row.verdicts.push("missing-crossorigin");
+        }
+        row.message = notes.join("; ");
+        row
+    };
     let f: &NpmFile = match target {
         Target::Npm(f) => f,
         _ => {
-            row.verdicts.push("not-npm-cdn");
             notes.insert(
                 0,
                 "not a CDN URL of an npm file: nothing to compare with".into(),
             );
-            if missing {
-                row.verdicts.push("missing-integrity");
-            }
-            if crossorigin_missing {
-                row.verdicts.push("missing-crossorigin");
-            }
-            row.message = notes.join("; ");
-            return row;
+            return unmatched(row, "not-npm-cdn", notes);
         }
     };
     row.cdn = Some(f.cdn);
@@ -692,15 +696,7 @@ fn judge(
         );
     }
     if let Some(v) = first {
-        row.verdicts.push(v);
-        if missing {
-            row.verdicts.push("missing-integrity");
-        }
-        if crossorigin_missing {
-            row.verdicts.push("missing-crossorigin");
-        }
-        row.message = notes.join("; ");
-        return row;
+        return unmatched(row, v, notes);
     }
     let file = f.file.clone().unwrap_or_default();
     match fetched.get(&(f.name.clone(), f.version.clone())) {
