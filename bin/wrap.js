@@ -22,6 +22,8 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
+const { UsageError } = require('./cli')
+
 const MANAGERS = ['npm', 'pnpm', 'yarn', 'bun']
 const RUNNERS = ['npx', 'pnpx', 'bunx']
 
@@ -404,7 +406,7 @@ async function run (manager, argv, io) {
     if (what.kind === 'add' && what.asIs) {
       // npm ci: the lockfile as it is, against the previous one the guard finds (git).
       const lockfile = findLockfile(root, 'npm')
-      if (!lockfile) throw usageError(`${manager} ${args.join(' ')}: no package-lock.json or npm-shrinkwrap.json in ${root}`)
+      if (!lockfile) throw new UsageError(`${manager} ${args.join(' ')}: no package-lock.json or npm-shrinkwrap.json in ${root}`)
       result = await guardLockfile({ lockfile, previous: null, config: policyFile(root), io })
     } else {
       live.temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prov-native-wrap-'))
@@ -432,8 +434,8 @@ async function run (manager, argv, io) {
         io.err((resolved.stdout + resolved.stderr).trimEnd())
         return resolved.code
       }
-      if (!resolved.lockfile) throw usageError(`${manager} wrote no lockfile in the temporary copy; cannot guard ${args.join(' ')}`)
-      if (resolved.lockfile.endsWith('.lockb')) throw usageError('bun wrote a binary bun.lockb: set saveTextLockfile (bunfig.toml [install] saveTextLockfile = true) or pass --save-text-lockfile so that the guard can read bun.lock')
+      if (!resolved.lockfile) throw new UsageError(`${manager} wrote no lockfile in the temporary copy; cannot guard ${args.join(' ')}`)
+      if (resolved.lockfile.endsWith('.lockb')) throw new UsageError('bun wrote a binary bun.lockb: set saveTextLockfile (bunfig.toml [install] saveTextLockfile = true) or pass --save-text-lockfile so that the guard can read bun.lock')
       const previous = what.kind === 'run' || what.global ? null : findLockfile(root, manager)
       const name = path.basename(resolved.lockfile)
       result = await guardLockfile({
@@ -474,12 +476,6 @@ async function run (manager, argv, io) {
   } finally {
     for (const sig of Object.keys(SIGNALS)) process.off(sig, pass)
   }
-}
-
-function usageError (message) {
-  const e = new Error(message)
-  e.code = 'ERR_PROV_INVALID_ARG'
-  return e
 }
 
 module.exports = { usage, summary, run, classify, runPackages, MANAGERS, RUNNERS }

@@ -11,6 +11,8 @@
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 
+const { globMatch } = require('./check')
+
 const PKG = require('../package.json')
 const README = pathToFileURL(path.join(__dirname, '..', 'README.md')).href
 const SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies']
@@ -57,11 +59,6 @@ function optionsOf (context) {
   const s = (context.settings && context.settings['prov-native']) || {}
   const o = { ...s, ...((context.options && context.options[0]) || {}) }
   return o
-}
-
-function globMatch (pattern, name) {
-  const re = new RegExp('^' + pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
-  return re.test(name)
 }
 
 // One offline result per package.json per lint pass, shared by the rules (they see the same

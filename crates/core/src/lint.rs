@@ -332,11 +332,15 @@ fn check(
                 pkg.status = "verified";
                 result.counts.verified += 1;
             }
-            Ok(_) => {
+            Ok(r) if r.status == Some(Status::Unsigned) => {
                 pkg.status = "unsigned";
                 result.counts.unsigned += 1;
             }
-            Err(why) => {
+            // The cache stores only `verified` / `unsigned`; anything else is not a verdict.
+            found => {
+                let why = found.err().unwrap_or_else(|| {
+                    "the cached entry is not a verified or unsigned verdict".to_string()
+                });
                 pkg.reason = Some(why);
                 result.counts.unknown += 1;
             }
